@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Stops what servers-up.sh started (and the services run.sh started). Data stays in .local/.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+state="$root/.local"
+pg_port="${REWARDS_PG_PORT:-5433}"
+
+for pidfile in "$state"/services/*.pid "$state/maildev.pid"; do
+  [ -f "$pidfile" ] || continue
+  kill "$(cat "$pidfile")" 2>/dev/null && echo "[servers] stopped $(basename "$pidfile" .pid)"
+  rm -f "$pidfile"
+done
+
+if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmqctl -q status >/dev/null 2>&1; then
+  rabbitmqctl -q shutdown >/dev/null 2>&1 && echo "[servers] stopped RabbitMQ"
+fi
+
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+if [ -n "$pg_bin" ] && [ -f "$state/pg/data/PG_VERSION" ]; then
+  su postgres -c "$pg_bin/pg_ctl -D '$state/pg/data' -m fast -w stop" >/dev/null 2>&1 \
+    && echo "[servers] stopped PostgreSQL ($pg_port)"
+fi
+exit 0

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts, on loopback and without systemd or Docker:
+#   PostgreSQL 15  on 127.0.0.1:${REWARDS_PG_PORT:-5433}, data in .local/pg
+#   RabbitMQ       on 127.0.0.1:5672, management UI on http://127.0.0.1:15672 (guest/guest)
+#   maildev        SMTP sink on 127.0.0.1:1025, web UI and REST API on http://127.0.0.1:1080
+# Idempotent: running it again with everything up changes nothing.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+state="$root/.local"
+pg_port="${REWARDS_PG_PORT:-5433}"
+mkdir -p "$state"
+
+log() { printf '[servers] %s\n' "$*"; }
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    log "apt-get update"
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+wait_for() { # description, seconds, command...
+  local what="$1" secs="$2"; shift 2
+  for _ in $(seq 1 "$((secs * 2))"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  log "$what did not come up within ${secs}s"; return 1
+}
+
+# --- PostgreSQL ---------------------------------------------------------------
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
+  apt_install postgresql postgresql-contrib
+  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+fi
+pg_dir="$state/pg"
+mkdir -p "$pg_dir"
+chown postgres:postgres "$pg_dir"
+if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+  log "initdb $pg_dir/data"
+  su postgres -c "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth=trust -E UTF8" >/dev/null
+  cat >>"$pg_dir/data/postgresql.conf" <<CONF
+max_connections = 300
+shared_buffers = 512MB
+synchronous_commit = on
+CONF
+fi
+if su postgres -c "$pg_bin/pg_ctl -D '$pg_dir/data' status" >/dev/null 2>&1; then
+  log "PostgreSQL already running on $pg_port"
+else
+  log "starting PostgreSQL on 127.0.0.1:$pg_port"
+  su postgres -c "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/pg.log' -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1' -w start" >/dev/null
+fi
+
+# --- RabbitMQ -----------------------------------------------------------------
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  apt_install rabbitmq-server
+fi
+rabbit_up() { curl -sf -u guest:guest http://127.0.0.1:15672/api/overview; }
+if rabbit_up >/dev/null 2>&1; then
+  log "RabbitMQ already running"
+else
+  rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus >/dev/null
+  log "starting RabbitMQ"
+  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
+  wait_for "RabbitMQ" 60 rabbit_up
+fi
+
+# --- SMTP sink (maildev) ------------------------------------------------------
+tools="$state/tools"
+if [ ! -x "$tools/node_modules/.bin/maildev" ]; then
+  if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
+  log "installing maildev"
+  mkdir -p "$tools"
+  (cd "$tools" && npm install --silent --no-audit --no-fund maildev@3.0.0 >/dev/null)
+fi
+mail_up() { curl -sf http://127.0.0.1:1080/api/healthz; }
+if mail_up >/dev/null 2>&1; then
+  log "maildev already running"
+else
+  log "starting maildev"
+  nohup "$tools/node_modules/.bin/maildev" --ip 127.0.0.1 --smtp 1025 --web 1080 --mail-directory "$state/mail" \
+    >"$state/maildev.log" 2>&1 &
+  echo $! >"$state/maildev.pid"
+  wait_for "maildev" 30 mail_up
+fi
+
+log "PostgreSQL  Host=127.0.0.1;Port=$pg_port;Username=postgres"
+log "RabbitMQ    amqp://guest:guest@127.0.0.1:5672/  UI http://127.0.0.1:15672 (guest/guest)"
+log "Mail sink   smtp://127.0.0.1:1025  UI http://127.0.0.1:1080  (REST: /api/email)"
