@@ -1,0 +1,23 @@
+namespace Rewards.Contracts.Ledger;
+
+/// <summary>Points were credited as pending (L4): visible, not yet spendable.</summary>
+public sealed record PointsPending
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required Guid LotId { get; init; }
+    public required long Points { get; init; }
+    public required string Reference { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>Pending points became earned and spendable.</summary>
+public sealed record PointsEarned
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required Guid LotId { get; init; }
+    public required long Points { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Rewards.ServiceDefaults.Http;
+
+namespace Rewards.Membership.Features.Auth;
+
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+
+/// <summary>Signs the access tokens every service validates (HMAC-SHA256, settings under "Jwt").</summary>
+public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider clock)
+{
+    private readonly JsonWebTokenHandler _handler = new();
+
+    public TokenResponse Issue(Guid subject, string email, string name, IEnumerable<string> roles)
+    {
+        var jwt = options.Value;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var claims = new List<Claim> { new("sub", subject.ToString()), new("email", email), new("name", name) };
+        claims.AddRange(roles.Select(r => new Claim("role", r)));
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = jwt.Issuer,
+            Audience = jwt.Audience,
+            Subject = new ClaimsIdentity(claims),
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddSeconds(jwt.AccessTokenSeconds),
+            SigningCredentials = new SigningCredentials(jwt.Key(), SecurityAlgorithms.HmacSha256),
+        });
+        return new TokenResponse(token, "Bearer", jwt.AccessTokenSeconds);
+    }
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Rewards.Contracts.Membership;
+using Rewards.Membership.Domain;
+using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Membership.Features.Registration;
+
+public sealed record RegisterMemberRequest
+{
+    public required string Email { get; init; }
+    public required string Password { get; init; }
+    public required string Name { get; init; }
+    public required DateOnly BirthDate { get; init; }
+    public required string Country { get; init; }
+    public string? Phone { get; init; }
+    public string? PassportNumber { get; init; }
+    public required string TermsVersion { get; init; }
+    public required bool AcceptTerms { get; init; }
+    public required bool ConsentPersonalInfo { get; init; }
+    public bool MarketingOptIn { get; init; }
+}
+
+public sealed record RegisterMemberResponse(Guid MemberId, string Status);
+
+public static class RegistrationEndpoints
+{
+    public static void MapRegistration(this IEndpointRouteBuilder app) =>
+        app.MapPost("/members", RegisterAsync).WithTags("Registration").AllowAnonymous()
+            .WithSummary("Register a member (M1–M3)");
+
+    public static async Task<Results<Created<RegisterMemberResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterMemberRequest request, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        IOptions<MembershipPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var rules = policy.Value;
+        var phone = request.Phone is null ? null : Identity.NormalizePhone(request.Phone);
+        var errors = new FieldErrors()
+            .Require(Identity.IsValidEmail(request.Email), "email", "A valid e-mail address is required.")
+            .Require(request.Password.Length is >= 8 and <= 128, "password", "The password must have 8 to 128 characters.")
+            .Require(request.Name.Trim().Length is >= 1 and <= 100, "name", "A name of 1 to 100 characters is required.")
+            .Require(request.BirthDate <= DateOnly.FromDateTime(now.UtcDateTime), "birthDate", "The birth date lies in the future.")
+            .Require(Identity.AgeOn(request.BirthDate, DateOnly.FromDateTime(now.UtcDateTime)) >= rules.MinimumAge,
+                "birthDate", $"Members must be at least {rules.MinimumAge} years old.")
+            .Require(request.Country.Length == 2 && request.Country.All(char.IsAsciiLetter), "country", "An ISO 3166 two-letter country code is required.")
+            .Require(request.Phone is null || phone is not null, "phone", "The phone number must be in international (E.164) form, e.g. +821012345678.")
+            .Require(request.PassportNumber is null || request.PassportNumber.Trim().Length is >= 5 and <= 20, "passportNumber", "The passport number must have 5 to 20 characters.")
+            .Require(request.TermsVersion == rules.CurrentTermsVersion, "termsVersion", $"The current terms version is {rules.CurrentTermsVersion}.")
+            .Require(request.AcceptTerms, "acceptTerms", "The terms must be accepted.")
+            .Require(request.ConsentPersonalInfo, "consentPersonalInfo", "Consent to the use of personal information is required.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var member = new
+        {
+            id = Guid.CreateVersion7(),
+            email = request.Email.Trim(),
+            emailNormalized = Identity.NormalizeEmail(request.Email),
+            passwordHash = hasher.HashPassword(new object(), request.Password),
+            name = request.Name.Trim(),
+            birthDate = request.BirthDate,
+            country = request.Country.ToUpperInvariant(),
+            phone,
+            passportHash = request.PassportNumber is null ? null : Identity.HashPassport(request.PassportNumber, rules.IdentityHashKey),
+            termsVersion = request.TermsVersion,
+            marketingOptIn = request.MarketingOptIn,
+            now,
+        };
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        try
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                insert into members (id, email, email_normalized, password_hash, name, birth_date, country, phone, passport_hash,
+                                     terms_version, terms_accepted_at, personal_info_consent_at, marketing_opt_in, status, registered_at)
+                values (@id, @email, @emailNormalized, @passwordHash, @name, @birthDate, @country, @phone, @passportHash,
+                        @termsVersion, @now, @now, @marketingOptIn, 'active', @now)
+                """, member, tx, cancellationToken: ct));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return Problems.Of(409, "duplicate-identity", "A member with this identity already exists",
+                "The e-mail address, phone number or passport number belongs to an existing member.");
+        }
+
+        await outbox.EnqueueAsync(tx, new MemberRegistered
+        {
+            MemberId = member.id,
+            Email = member.email,
+            Name = member.name,
+            Country = member.country,
+            MarketingOptIn = member.marketingOptIn,
+            NewMemberBenefits = true,
+            RegisteredAt = now,
+        }, ct: ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        return TypedResults.Created($"/members/{member.id}", new RegisterMemberResponse(member.id, "active"));
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Identity;
+using Rewards.Membership.Features.Auth;
+using Rewards.Membership.Features.Profile;
+using Rewards.Membership.Features.Registration;
+using Rewards.ServiceDefaults.Data;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Membership;
+
+public static class MembershipModule
+{
+    public static WebApplicationBuilder AddMembership(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase("Membership", typeof(MembershipModule).Assembly);
+        builder.AddMessaging("membership");
+        builder.Services.AddOptions<MembershipPolicy>().Bind(builder.Configuration.GetSection("Policy"))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OpsAccountsOptions>().Bind(builder.Configuration.GetSection("Ops"));
+        builder.Services.Configure<PasswordHasherOptions>(builder.Configuration.GetSection("PasswordHashing"));
+        builder.Services.AddSingleton<IPasswordHasher<object>, PasswordHasher<object>>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        return builder;
+    }
+
+    public static WebApplication MapMembershipEndpoints(this WebApplication app)
+    {
+        app.MapRegistration();
+        app.MapAuth();
+        app.MapProfile();
+        return app;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Rewards.Contracts.Orders;
+using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Orders.Features.Fulfilment;
+
+public sealed record FulfilmentRequest
+{
+    /// <summary>Required for <c>ship</c>.</summary>
+    public string? TrackingNumber { get; init; }
+}
+
+public sealed record FulfilmentResult(Guid OrderId, string Status);
+
+public static class FulfilmentEndpoints
+{
+    public static void MapFulfilment(this IEndpointRouteBuilder app) =>
+        app.MapPost("/ops/orders/{orderId:guid}/{action}", ActAsync).WithTags("Ops: fulfilment")
+            .RequireAuthorization(AuthExtensions.OpsPolicy)
+            .WithSummary("Move an order along O2: prepare, ship, deliver, pick-up");
+
+    public static async Task<Results<Ok<FulfilmentResult>, ValidationProblem, ProblemHttpResult>> ActAsync(
+        Guid orderId, string action, FulfilmentRequest? request, ClaimsPrincipal user,
+        NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        if (!OrderStatus.IsAction(action)) return Problems.NotFound($"No fulfilment action '{action}'");
+        if (action == "ship" && string.IsNullOrWhiteSpace(request?.TrackingNumber))
+            return Problems.Validation(new Dictionary<string, string[]> { ["trackingNumber"] = ["Shipping needs a tracking number."] });
+
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var order = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? MemberId)>(new CommandDefinition(
+            "select status, member_id from orders where id = @orderId for update", new { orderId }, tx, cancellationToken: ct));
+        if (order == default) return Problems.NotFound("No such order");
+        var next = OrderStatus.Next(order.Status, action);
+        if (next is null)
+            return Problems.Of(409, "invalid-transition", "The order cannot take this step now",
+                $"'{action}' is not allowed while the order is {order.Status}.");
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            update orders set status = @next,
+                tracking_number = coalesce(@tracking, tracking_number),
+                delivered_at = case when @next in ('delivered', 'picked-up') then @now else delivered_at end
+            where id = @orderId;
+            insert into order_status_history (order_id, seq, status, at, actor)
+            select @orderId, coalesce(max(seq), 0) + 1, @next, @now, @actor from order_status_history where order_id = @orderId;
+            """,
+            new { orderId, next, now, tracking = request?.TrackingNumber, actor = $"ops:{user.FindFirstValue("sub")}" },
+            tx, cancellationToken: ct));
+        if (next == OrderStatus.Delivered)
+            await outbox.EnqueueAsync(tx, new OrderDelivered { OrderId = orderId, MemberId = order.MemberId, DeliveredAt = now }, orderId, ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        return TypedResults.Ok(new FulfilmentResult(orderId, next));
+    }
+}

@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Rewards.Contracts.Orders;
+using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Orders.Features.Payments;
+
+public sealed record PaymentConfirmation
+{
+    public required Guid OrderId { get; init; }
+    public required decimal Amount { get; init; }
+    /// <summary><c>succeeded</c> or <c>failed</c>.</summary>
+    public required string Status { get; init; }
+}
+
+public sealed record PaymentConfirmationResult(Guid PaymentId, Guid OrderId, string PaymentStatus, string OrderStatus);
+
+public static class PaymentEndpoints
+{
+    public const string SignatureHeader = "X-Payment-Signature";
+
+    public static void MapPayments(this IEndpointRouteBuilder app) =>
+        app.MapPost("/payments/{paymentId:guid}/confirmation", ConfirmAsync).WithTags("Payments").AllowAnonymous()
+            .WithSummary("The payment provider's signed callback (O8); a repeat changes nothing");
+
+    public static async Task<Results<Ok<PaymentConfirmationResult>, ValidationProblem, ProblemHttpResult>> ConfirmAsync(
+        Guid paymentId, HttpRequest http, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        IOptions<PaymentProviderOptions> provider, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await http.Body.CopyToAsync(buffer, ct);
+        if (buffer.Length > HostingExtensions.MaxRequestBodyBytes)
+            return Problems.Of(413, "payload-too-large", "The request body is too large");
+        var body = buffer.ToArray();
+        if (!SignatureMatches(body, http.Headers[SignatureHeader].ToString(), provider.Value.CallbackSecret))
+            return Problems.Of(401, "invalid-signature", "The payment signature does not match");
+
+        PaymentConfirmation? confirmation;
+        try { confirmation = JsonSerializer.Deserialize<PaymentConfirmation>(body, json.Value.SerializerOptions); }
+        catch (JsonException ex)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { [ex.Path ?? "body"] = [ex.Message] });
+        }
+        if (confirmation is null || confirmation.Status is not ("succeeded" or "failed"))
+            return Problems.Validation(new Dictionary<string, string[]> { ["status"] = ["One of: succeeded, failed."] });
+
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var payment = await conn.QuerySingleOrDefaultAsync<PaymentRow>(new CommandDefinition(
+            """
+            select p.id, p.order_id, p.amount_usd, p.status, o.status as order_status
+            from payments p join orders o on o.id = p.order_id
+            where p.id = @paymentId
+            for update of p, o
+            """, new { paymentId }, tx, cancellationToken: ct));
+        if (payment is null) return Problems.NotFound("No such payment");
+        if (payment.OrderId != confirmation.OrderId)
+            return Problems.Of(400, "payment-order-mismatch", "The payment belongs to another order");
+        if (payment.Status != "pending")
+            return TypedResults.Ok(new PaymentConfirmationResult(payment.Id, payment.OrderId, payment.Status, payment.OrderStatus));
+        if (confirmation.Status == "failed")
+        {
+            await conn.ExecuteAsync("update payments set status = 'failed', confirmed_at = @now where id = @paymentId",
+                new { paymentId, now }, tx);
+            await tx.CommitAsync(ct);
+            return TypedResults.Ok(new PaymentConfirmationResult(payment.Id, payment.OrderId, "failed", payment.OrderStatus));
+        }
+        if (confirmation.Amount != payment.AmountUsd)
+            return Problems.Of(400, "payment-amount-mismatch", "The paid amount differs from the amount due",
+                $"Due {payment.AmountUsd:0.00} USD, confirmed {confirmation.Amount:0.00} USD.");
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            update payments set status = 'succeeded', confirmed_at = @now where id = @paymentId;
+            update orders set status = @processing, paid_at = @now where id = @orderId;
+            insert into order_status_history (order_id, seq, status, at, actor)
+            select @orderId, coalesce(max(seq), 0) + 1, @processing, @now, 'payment-provider' from order_status_history where order_id = @orderId;
+            """, new { paymentId, orderId = payment.OrderId, now, processing = OrderStatus.Processing }, tx, cancellationToken: ct));
+        await outbox.EnqueueAsync(tx, await OrderPaidAsync(conn, tx, payment.OrderId, now, ct), payment.OrderId, ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        return TypedResults.Ok(new PaymentConfirmationResult(payment.Id, payment.OrderId, "succeeded", OrderStatus.Processing));
+    }
+
+    public static bool SignatureMatches(byte[] body, string signatureHex, string secret)
+    {
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body);
+        byte[] given;
+        try { given = Convert.FromHexString(signatureHex); }
+        catch (FormatException) { return false; }
+        return CryptographicOperations.FixedTimeEquals(expected, given);
+    }
+
+    private static async Task<OrderPaid> OrderPaidAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orderId, DateTimeOffset now, CancellationToken ct)
+    {
+        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal AmountDue)>(
+            new CommandDefinition(
+                "select order_number, member_id, customer_email, customer_name, goods_usd, amount_due_usd from orders where id = @orderId",
+                new { orderId }, tx, cancellationToken: ct));
+        var lines = await conn.QueryAsync<(string Sku, string Name, int Quantity, decimal UnitPrice)>(new CommandDefinition(
+            "select sku, name, quantity, unit_price from order_lines where order_id = @orderId order by line_no",
+            new { orderId }, tx, cancellationToken: ct));
+        return new OrderPaid
+        {
+            OrderId = orderId,
+            OrderNumber = order.OrderNumber,
+            MemberId = order.MemberId,
+            CustomerEmail = order.Email,
+            CustomerName = order.Name,
+            GoodsUsd = order.Goods,
+            AmountPaidUsd = order.AmountDue,
+            Lines = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
+            PaidAt = now,
+        };
+    }
+
+    private sealed record PaymentRow(Guid Id, Guid OrderId, decimal AmountUsd, string Status, string OrderStatus);
+}

@@ -1,0 +1,146 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Http;
+
+namespace Rewards.Orders.Features.Placing;
+
+public sealed record OrderLineRequest
+{
+    public required string Sku { get; init; }
+    public required string Name { get; init; }
+    public required int Quantity { get; init; }
+    public required decimal UnitPrice { get; init; }
+    public int WeightGrams { get; init; }
+    public string ItemType { get; init; } = "normal";
+    public DateTimeOffset? BroadcastAt { get; init; }
+}
+
+public sealed record ShippingRequest
+{
+    public required string Country { get; init; }
+    public required string Method { get; init; }
+    public required string Address { get; init; }
+}
+
+public sealed record GuestRequest
+{
+    public required string Email { get; init; }
+    public required string Name { get; init; }
+}
+
+public sealed record PlaceOrderRequest
+{
+    public required IReadOnlyList<OrderLineRequest> Lines { get; init; }
+    public required string Currency { get; init; }
+    public required ShippingRequest Shipping { get; init; }
+    public required string PaymentMethod { get; init; }
+    public required bool PolicyAccepted { get; init; }
+    public GuestRequest? Guest { get; init; }
+}
+
+public sealed record OrderTotals(decimal Goods, decimal Shipping, decimal TrackingFee, long PointsUsed, decimal PointsValue, decimal AmountDue);
+
+public sealed record PlaceOrderResponse(Guid OrderId, string OrderNumber, string Status, OrderTotals Totals, Guid PaymentId);
+
+public static class PlacingEndpoints
+{
+    private static readonly string[] ItemTypes = ["normal", "meet-and-greet", "alcohol", "tobacco"];
+    private static readonly string[] PaymentMethods = ["card", "bank-transfer", "paypal", "gift-certificate"];
+
+    public static void MapPlacing(this IEndpointRouteBuilder app) =>
+        app.MapPost("/orders", PlaceAsync).WithTags("Orders").AllowAnonymous()
+            .WithSummary("Place an order as a member (bearer token) or a guest (O1)");
+
+    public static async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
+        PlaceOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock,
+        IOptions<OrdersPolicy> policy, CancellationToken ct)
+    {
+        var member = user.Identity?.IsAuthenticated == true;
+        var errors = new FieldErrors()
+            .Require(request.Lines.Count > 0, "lines", "An order needs at least one line.")
+            .Require(request.Currency == "USD", "currency", "Only USD orders are accepted so far.")
+            .Require(request.PolicyAccepted, "policyAccepted", "The shop policy must be accepted.")
+            .Require(PaymentMethods.Contains(request.PaymentMethod), "paymentMethod", $"One of: {string.Join(", ", PaymentMethods)}.")
+            .Require(request.Shipping.Country.Length == 2, "shipping.country", "An ISO 3166 two-letter country code is required.")
+            .Require(!string.IsNullOrWhiteSpace(request.Shipping.Address), "shipping.address", "An address is required.")
+            .Require(member || request.Guest is not null, "guest", "Guests must give an e-mail address and a name.")
+            .Require(!member || request.Guest is null, "guest", "A logged-in member cannot order as a guest.");
+        for (var i = 0; i < request.Lines.Count; i++)
+        {
+            var line = request.Lines[i];
+            errors.Require(line.Quantity > 0, $"lines[{i}].quantity", "The quantity must be at least 1.")
+                .Require(line.UnitPrice > 0 && decimal.Round(line.UnitPrice, 2) == line.UnitPrice, $"lines[{i}].unitPrice", "A positive price with at most two decimals is required.")
+                .Require(line.WeightGrams >= 0, $"lines[{i}].weightGrams", "The weight cannot be negative.")
+                .Require(ItemTypes.Contains(line.ItemType), $"lines[{i}].itemType", $"One of: {string.Join(", ", ItemTypes)}.")
+                .Require(!string.IsNullOrWhiteSpace(line.Sku), $"lines[{i}].sku", "A SKU is required.");
+        }
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var items = request.Lines.Sum(l => (long)l.Quantity);
+        if (items > policy.Value.MaxItemsPerOrder)
+            return Problems.Of(422, "group-order-use-help-desk", "Group orders go through the help desk",
+                $"An order may hold at most {policy.Value.MaxItemsPerOrder} items; this one has {items}. Please contact the help desk.");
+
+        var goods = request.Lines.Sum(l => l.Quantity * l.UnitPrice);
+        var totals = new OrderTotals(goods, 0m, 0m, 0, 0m, goods);
+        var now = clock.GetUtcNow();
+        var orderId = Guid.CreateVersion7();
+        var paymentId = Guid.CreateVersion7();
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var orderNumber = "RW" + await conn.ExecuteScalarAsync<long>("select nextval('order_numbers')", transaction: tx);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            insert into orders (id, order_number, member_id, customer_email, customer_name, currency, goods_usd, shipping_usd,
+                                tracking_fee_usd, amount_due_usd, payment_method, shipping_country, shipping_method,
+                                shipping_address, status, placed_at)
+            values (@orderId, @orderNumber, @memberId, @email, @name, @currency, @goods, @shipping, @trackingFee, @amountDue,
+                    @paymentMethod, @country, @method, @address, @status, @now);
+            insert into order_status_history (order_id, seq, status, at, actor) values (@orderId, 1, @status, @now, @actor);
+            insert into payments (id, order_id, amount_usd, method, status, created_at)
+            values (@paymentId, @orderId, @amountDue, @paymentMethod, 'pending', @now);
+            """,
+            new
+            {
+                orderId, orderNumber, paymentId, now,
+                memberId = member ? user.MemberId() : (Guid?)null,
+                email = member ? user.Email() ?? "" : request.Guest!.Email.Trim(),
+                name = member ? user.FindFirstValue("name") ?? "" : request.Guest!.Name.Trim(),
+                currency = request.Currency,
+                goods, shipping = totals.Shipping, trackingFee = totals.TrackingFee, amountDue = totals.AmountDue,
+                paymentMethod = request.PaymentMethod,
+                country = request.Shipping.Country.ToUpperInvariant(),
+                method = request.Shipping.Method,
+                address = request.Shipping.Address,
+                status = OrderStatus.PendingPayment,
+                actor = member ? $"member:{user.MemberId()}" : "guest",
+            }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            insert into order_lines (order_id, line_no, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at)
+            select @orderId, n, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at
+            from unnest(@skus, @names, @quantities, @prices, @weights, @types, @broadcasts)
+                 with ordinality as l(sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at, n)
+            """,
+            new
+            {
+                orderId,
+                skus = request.Lines.Select(l => l.Sku).ToArray(),
+                names = request.Lines.Select(l => l.Name).ToArray(),
+                quantities = request.Lines.Select(l => l.Quantity).ToArray(),
+                prices = request.Lines.Select(l => l.UnitPrice).ToArray(),
+                weights = request.Lines.Select(l => l.WeightGrams).ToArray(),
+                types = request.Lines.Select(l => l.ItemType).ToArray(),
+                broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
+            }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+
+        return TypedResults.Created($"/orders/{orderId}",
+            new PlaceOrderResponse(orderId, orderNumber, OrderStatus.PendingPayment, totals, paymentId));
+    }
+}

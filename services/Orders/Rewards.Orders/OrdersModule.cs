@@ -1,0 +1,31 @@
+using Rewards.Orders.Features.Fulfilment;
+using Rewards.Orders.Features.Payments;
+using Rewards.Orders.Features.Placing;
+using Rewards.Orders.Features.Viewing;
+using Rewards.ServiceDefaults.Data;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Orders;
+
+public static class OrdersModule
+{
+    public static WebApplicationBuilder AddOrders(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase("Orders", typeof(OrdersModule).Assembly);
+        builder.AddMessaging("orders");
+        builder.Services.AddOptions<OrdersPolicy>().Bind(builder.Configuration.GetSection("Policy"))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PaymentProviderOptions>().Bind(builder.Configuration.GetSection("PaymentProvider"))
+            .ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    public static WebApplication MapOrdersEndpoints(this WebApplication app)
+    {
+        app.MapPlacing();
+        app.MapPayments();
+        app.MapFulfilment();
+        app.MapViewing();
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Rewards.ServiceDefaults.Http;
+
+/// <summary>RFC 9457 problems with the stable <c>/problems/{slug}</c> types of API.md.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Of(int status, string slug, string title, string? detail = null) =>
+        TypedResults.Problem(statusCode: status, type: $"/problems/{slug}", title: title, detail: detail);
+
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The request is invalid", type: "/problems/validation");
+
+    public static ProblemHttpResult NotFound(string detail) => Of(404, "not-found", "Not found", detail);
+}
+
+/// <summary>Collects field errors; empty means valid.</summary>
+public sealed class FieldErrors : Dictionary<string, string[]>
+{
+    public FieldErrors Require(bool condition, string field, string message)
+    {
+        if (!condition) this[field] = TryGetValue(field, out var existing) ? [.. existing, message] : [message];
+        return this;
+    }
+}
+
+/// <summary>
+/// Turns request bodies that cannot be read (malformed JSON, unknown or missing fields, wrong types, too large)
+/// into 400 /problems/validation instead of an empty 400 or a 500.
+/// </summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad) return false;
+        var json = FindJsonException(bad);
+        var field = json?.Path is { Length: > 0 } path ? path : "body";
+        var message = json?.Message ?? bad.Message;
+        var tooLarge = bad.StatusCode == StatusCodes.Status413PayloadTooLarge;
+        context.Response.StatusCode = tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = tooLarge
+                ? new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 413, Type = "/problems/payload-too-large", Title = "The request body is too large" }
+                : new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+                {
+                    Status = 400,
+                    Type = "/problems/validation",
+                    Title = "The request is invalid",
+                },
+        });
+    }
+
+    private static JsonException? FindJsonException(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is JsonException json) return json;
+        return null;
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Rewards.ServiceDefaults.Jobs;
+
+/// <summary>
+/// A clock-driven job over the service's database. It must be safe to run twice and on two instances at once
+/// (claim rows with SKIP LOCKED, key its effects), because the scheduler and an ops "run now" may overlap.
+/// </summary>
+public interface IClockJob
+{
+    string Name { get; }
+    TimeSpan Interval { get; }
+    /// <summary>Does what is due at the clock's now; returns a one-line summary of what it did.</summary>
+    Task<string> RunAsync(CancellationToken ct);
+}
+
+public static class JobExtensions
+{
+    public static IServiceCollection AddClockJob<TJob>(this IServiceCollection services) where TJob : class, IClockJob
+    {
+        services.AddSingleton<IClockJob, TJob>();
+        services.AddSingleton<JobRunner>();
+        if (!services.Any(s => s.ImplementationType == typeof(JobScheduler)))
+            services.AddHostedService<JobScheduler>();
+        return services;
+    }
+}

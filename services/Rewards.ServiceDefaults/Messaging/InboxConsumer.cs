@@ -1,0 +1,49 @@
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Rewards.ServiceDefaults.Messaging;
+
+/// <summary>
+/// Base for every consumer with effects: opens one transaction, records the message id in the inbox, runs
+/// <see cref="HandleAsync"/> in that transaction and commits both together. A redelivered message (same MessageId)
+/// finds its inbox row and changes nothing; two concurrent deliveries serialise on the inbox primary key.
+/// </summary>
+public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T> where T : class
+{
+    protected NpgsqlDataSource Db { get; } = services.GetRequiredService<NpgsqlDataSource>();
+    protected TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
+    protected Outbox Outbox { get; } = services.GetRequiredService<Outbox>();
+    private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Rewards.Inbox");
+
+    public async Task Consume(ConsumeContext<T> context)
+    {
+        var messageId = context.MessageId ?? throw new InvalidOperationException($"{typeof(T).Name} arrived without a MessageId");
+        var ct = context.CancellationToken;
+        await using var conn = await Db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var first = await conn.ExecuteAsync(new CommandDefinition(
+            """
+            insert into inbox_messages (message_id, consumer, message_type, received_at)
+            values (@messageId, @consumer, @type, @now)
+            on conflict do nothing
+            """,
+            new { messageId, consumer = GetType().Name, type = typeof(T).Name, now = Clock.GetUtcNow() },
+            tx, cancellationToken: ct));
+        if (first == 0)
+        {
+            _logger.LogInformation("Message {MessageId} ({MessageType}) already handled by {Consumer}; ignored",
+                messageId, typeof(T).Name, GetType().Name);
+            return;
+        }
+
+        await HandleAsync(context.Message, tx, ct);
+        await tx.CommitAsync(ct);
+        Outbox.Flush();
+    }
+
+    /// <summary>Applies the message's effects inside <paramref name="tx"/>; outbox rows written there commit with them.</summary>
+    protected abstract Task HandleAsync(T message, NpgsqlTransaction tx, CancellationToken ct);
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Dapper;
+using Npgsql;
+
+namespace Rewards.ServiceDefaults.Messaging;
+
+/// <summary>
+/// Writes integration events into the outbox table inside the caller's transaction, so an event
+/// exists if and only if the state change it announces was committed. <see cref="OutboxRelay"/> publishes them.
+/// </summary>
+public sealed class Outbox(TimeProvider clock, OutboxSignal signal)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Adds <paramref name="message"/> to the outbox; returns the message id it will be published with.</summary>
+    public async Task<Guid> EnqueueAsync<T>(NpgsqlTransaction tx, T message, Guid? correlationId = null, CancellationToken ct = default)
+        where T : class
+    {
+        var id = Guid.CreateVersion7();
+        var now = clock.GetUtcNow();
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into outbox_messages (message_id, message_type, body, correlation_id, created_at, next_attempt_at)
+            values (@id, @type, @body::jsonb, @correlationId, @now, @now)
+            """,
+            new { id, type = typeof(T).FullName, body = JsonSerializer.Serialize(message, Json), correlationId, now },
+            tx, cancellationToken: ct));
+        return id;
+    }
+
+    /// <summary>Wakes the relay at once instead of at its next poll; call after committing.</summary>
+    public void Flush() => signal.Raise();
+}
+
+public sealed class OutboxSignal
+{
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Raise() => _channel.Writer.TryWrite(true);
+
+    /// <summary>Waits until raised or until <paramref name="timeout"/> passes.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try { await _channel.Reader.ReadAsync(cts.Token); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+    }
+}
