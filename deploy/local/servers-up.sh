@@ -85,8 +85,8 @@ if mail_up >/dev/null 2>&1; then
   log "maildev already running"
 else
   log "starting maildev"
-  nohup "$tools/node_modules/.bin/maildev" --ip 127.0.0.1 --smtp 1025 --web 1080 --mail-directory "$state/mail" \
-    >"$state/maildev.log" 2>&1 &
+  setsid nohup "$tools/node_modules/.bin/maildev" --ip 127.0.0.1 --smtp 1025 --web 1080 --mail-directory "$state/mail" \
+    >"$state/maildev.log" 2>&1 </dev/null &
   echo $! >"$state/maildev.pid"
   wait_for "maildev" 30 mail_up
 fi

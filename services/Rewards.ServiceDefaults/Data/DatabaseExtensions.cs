@@ -24,6 +24,7 @@ public static class DatabaseExtensions
             throw new InvalidOperationException($"ConnectionStrings:{name} is not configured");
 
         DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         builder.Services.AddHostedService(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));

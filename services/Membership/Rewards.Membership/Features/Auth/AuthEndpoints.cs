@@ -37,7 +37,7 @@ public static class AuthEndpoints
 
         await using var conn = await db.OpenConnectionAsync(ct);
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
-            "select id, email, name, password_hash, status from members where email_normalized = @email",
+            "select id, email, name, password_hash as PasswordHash, status from members where email_normalized = @email",
             new { email = Identity.NormalizeEmail(request.Email) }, cancellationToken: ct));
         if (member is null) return InvalidCredentials();
 

@@ -58,7 +58,7 @@ public static class PaymentEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var payment = await conn.QuerySingleOrDefaultAsync<PaymentRow>(new CommandDefinition(
             """
-            select p.id, p.order_id, p.amount_usd, p.status, o.status as order_status
+            select p.id, p.order_id as OrderId, p.amount_usd as AmountUsd, p.status, o.status as OrderStatus
             from payments p join orders o on o.id = p.order_id
             where p.id = @paymentId
             for update of p, o

@@ -1,0 +1,9 @@
+namespace Rewards.Ledger.Domain;
+
+public static class Channel
+{
+    public const string Online = "online";
+    public const string Offline = "offline";
+
+    public static bool IsValid(string channel) => channel is Online or Offline;
+}

@@ -1,0 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Rewards.Ledger;
+
+/// <summary>The Ledger numbers of SPEC.md (L1–L19), bound from configuration section "Policy".</summary>
+public sealed class LedgerPolicy
+{
+    /// <summary>L3: share of the paid USD amount earned as points (1% = 0.01).</summary>
+    [Range(0.0, 1.0)] public decimal EarnRate { get; set; } = 0.01m;
+    /// <summary>L4: hours after delivery or pick-up until pending points become earned.</summary>
+    [Range(0, 24 * 365)] public int PendingHours { get; set; } = 48;
+    /// <summary>L6: months after the earned date until points expire.</summary>
+    [Range(1, 1200)] public int ExpiryMonths { get; set; } = 60;
+}

@@ -1,0 +1,98 @@
+using Dapper;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Npgsql;
+
+namespace Rewards.Notifications.Features.Dispatch;
+
+/// <summary>
+/// Sends due notifications over SMTP (N1) and records the outcome. A transient failure is retried with exponential
+/// back-off; a rejected recipient or too many attempts mark the notification failed (N2). Each message carries
+/// its notification id as Message-ID, so a resend after a crash between send and mark can be recognised.
+/// </summary>
+public sealed class MailDispatcher(
+    NpgsqlDataSource db, Mailbox queue, TimeProvider clock, IOptions<SmtpOptions> options, ILogger<MailDispatcher> logger) : BackgroundService
+{
+    private const int BatchSize = 50;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var sent = 0;
+            try { sent = await DispatchOnceAsync(stoppingToken); }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Mail dispatch pass failed; retrying");
+            }
+            if (sent < BatchSize) await queue.WaitAsync(options.Value.PollInterval, stoppingToken);
+        }
+    }
+
+    internal async Task<int> DispatchOnceAsync(CancellationToken ct)
+    {
+        var smtp = options.Value;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow();
+        var due = (await conn.QueryAsync<DueMail>(new CommandDefinition(
+            """
+            select id, to_address as ToAddress, subject, body, attempts from notifications
+            where status = 'pending' and next_attempt_at <= @now
+            order by next_attempt_at limit @limit for update skip locked
+            """, new { now, limit = BatchSize }, tx, cancellationToken: ct))).AsList();
+        if (due.Count == 0) return 0;
+
+        using var client = new SmtpClient();
+        Exception? connectionError = null;
+        try
+        {
+            await client.ConnectAsync(smtp.Host, smtp.Port, smtp.UseTls ? SecureSocketOptions.StartTls : SecureSocketOptions.None, ct);
+            if (smtp.Username is not null) await client.AuthenticateAsync(smtp.Username, smtp.Password ?? "", ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            connectionError = ex;
+        }
+
+        foreach (var mail in due)
+        {
+            var (status, error) = connectionError is null ? await SendAsync(client, mail, smtp, ct) : ("retry", connectionError.Message);
+            var attempts = mail.Attempts + 1;
+            if (status == "retry" && attempts >= smtp.MaxAttempts) status = "failed";
+            if (status != "sent") logger.LogWarning("Mail {NotificationId} attempt {Attempt}: {Status} ({Error})", mail.Id, attempts, status, error);
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                update notifications set attempts = @attempts, last_error = @error,
+                    status = case @status when 'retry' then 'pending' else @status end,
+                    sent_at = case @status when 'sent' then @now else sent_at end,
+                    next_attempt_at = @next
+                where id = @Id
+                """,
+                new { mail.Id, attempts, error, status, now, next = now + TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), 3600)) },
+                tx, cancellationToken: ct));
+        }
+        if (client.IsConnected) await client.DisconnectAsync(true, ct);
+        await tx.CommitAsync(ct);
+        return due.Count;
+    }
+
+    private static async Task<(string Status, string? Error)> SendAsync(SmtpClient client, DueMail mail, SmtpOptions smtp, CancellationToken ct)
+    {
+        var message = new MimeMessage { Subject = mail.Subject, MessageId = $"{mail.Id}@rewards", Body = new TextPart("plain") { Text = mail.Body } };
+        message.From.Add(new MailboxAddress(smtp.FromName, smtp.From));
+        try
+        {
+            message.To.Add(MailboxAddress.Parse(mail.ToAddress));
+            await client.SendAsync(message, ct);
+            return ("sent", null);
+        }
+        catch (ParseException ex) { return ("failed", ex.Message); }
+        catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 500) { return ("failed", ex.Message); }
+        catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException) { return ("retry", ex.Message); }
+    }
+
+    private sealed record DueMail(Guid Id, string ToAddress, string Subject, string Body, int Attempts);
+}

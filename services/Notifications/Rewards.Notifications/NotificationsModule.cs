@@ -1,0 +1,31 @@
+using Rewards.Notifications.Features.Dispatch;
+using Rewards.Notifications.Features.Log;
+using Rewards.Notifications.Features.Triggers;
+using Rewards.ServiceDefaults.Data;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Notifications;
+
+public static class NotificationsModule
+{
+    public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
+    {
+        builder.AddDatabase("Notifications", typeof(NotificationsModule).Assembly);
+        builder.AddMessaging("notifications", x =>
+        {
+            x.AddConsumer<WelcomeMail>();
+            x.AddConsumer<OrderReceiptMail>();
+        });
+        builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Mailbox>();
+        builder.Services.AddHostedService<MailDispatcher>();
+        return builder;
+    }
+
+    public static WebApplication MapNotificationsEndpoints(this WebApplication app)
+    {
+        app.MapNotificationLog();
+        return app;
+    }
+}
