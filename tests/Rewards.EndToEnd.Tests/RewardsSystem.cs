@@ -1,0 +1,87 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Rewards.Ledger;
+using Rewards.Membership;
+using Rewards.Notifications.Features.Dispatch;
+using Rewards.Orders;
+using Rewards.Testing;
+
+namespace Rewards.EndToEnd.Tests;
+
+/// <summary>All four services, each on its own database, sharing one RabbitMQ virtual host and the SMTP sink.</summary>
+public sealed class RewardsSystem : IAsyncLifetime
+{
+    public ServiceHost<MembershipPolicy> Membership { get; private set; } = null!;
+    public ServiceHost<OrdersPolicy> Orders { get; private set; } = null!;
+    public ServiceHost<LedgerPolicy> Ledger { get; private set; } = null!;
+    public ServiceHost<SmtpOptions> Notifications { get; private set; } = null!;
+    public string VirtualHost { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        VirtualHost = await TestServers.CreateVirtualHostAsync("e2e");
+        var hosts = await Task.WhenAll(
+            Task.Run(async () => (object)await ServiceHost<MembershipPolicy>.StartAsync("Membership", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<OrdersPolicy>.StartAsync("Orders", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<LedgerPolicy>.StartAsync("Ledger", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<SmtpOptions>.StartAsync("Notifications", VirtualHost)));
+        Membership = (ServiceHost<MembershipPolicy>)hosts[0];
+        Orders = (ServiceHost<OrdersPolicy>)hosts[1];
+        Ledger = (ServiceHost<LedgerPolicy>)hosts[2];
+        Notifications = (ServiceHost<SmtpOptions>)hosts[3];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Membership.DisposeAsync();
+        await Orders.DisposeAsync();
+        await Ledger.DisposeAsync();
+        await Notifications.DisposeAsync();
+    }
+
+    /// <summary>Moves every service's clock, as a test of a whole system must.</summary>
+    public async Task SetClockAsync(DateTimeOffset now)
+    {
+        await Membership.SetClockAsync(now);
+        await Orders.SetClockAsync(now);
+        await Ledger.SetClockAsync(now);
+        await Notifications.SetClockAsync(now);
+    }
+
+    public async Task<Guid> RegisterAsync(string email, string password = "correct-horse-battery")
+    {
+        using var client = Membership.CreateClient();
+        var response = await client.PostAsJsonAsync("/members", new
+        {
+            email, password, name = "Min-ji Kim", birthDate = "1995-04-12", country = "US",
+            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("memberId").GetGuid();
+    }
+
+    public async Task<string> LoginAsync(string email, string password = "correct-horse-battery")
+    {
+        using var client = Membership.CreateClient();
+        var response = await client.PostAsJsonAsync("/auth/token", new { email, password });
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    public Task<string> LoginOpsAsync() =>
+        LoginAsync(ServiceHost<MembershipPolicy>.OpsEmail, ServiceHost<MembershipPolicy>.OpsPassword);
+
+    /// <summary>Calls the payment confirmation endpoint as the provider does: raw JSON body, HMAC-SHA256 signature.</summary>
+    public async Task<HttpResponseMessage> ConfirmPaymentAsync(Guid paymentId, Guid orderId, decimal amount)
+    {
+        var body = JsonSerializer.Serialize(new { orderId, amount, status = "succeeded" });
+        var signature = Convert.ToHexString(HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes(ServiceHost<OrdersPolicy>.PaymentSecret), Encoding.UTF8.GetBytes(body)));
+        using var client = Orders.CreateClient();
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        content.Headers.Add("X-Payment-Signature", signature);
+        return await client.PostAsync($"/payments/{paymentId}/confirmation", content);
+    }
+}
