@@ -1,0 +1,103 @@
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Rewards.Testing;
+
+namespace Rewards.ServiceDefaults.Tests;
+
+/// <summary>The transactional outbox and the inbox against real PostgreSQL and RabbitMQ.</summary>
+public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<MessagingHost>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Should_publish_a_committed_event_once_and_mark_it()
+    {
+        var reference = Guid.NewGuid().ToString();
+        var id = await host.EnqueueAsync(MessagingHost.Message(reference));
+
+        await host.Relay.RelayOnceAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(await Eventually.TrueAsync(async () => await host.EffectsAsync(reference) == 1, Wait));
+        var row = await host.OutboxRowAsync(id);
+        Assert.NotNull(row!.PublishedAt);
+        Assert.Equal(1, host.Deliveries.Of(id));
+    }
+
+    [Fact]
+    public async Task Should_never_publish_an_event_whose_transaction_rolled_back()
+    {
+        var reference = Guid.NewGuid().ToString();
+        var id = await host.EnqueueAsync(MessagingHost.Message(reference), commit: false);
+
+        await host.Relay.RelayOnceAsync(TestContext.Current.CancellationToken);
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+
+        Assert.Null(await host.OutboxRowAsync(id));
+        Assert.Equal(0, host.Deliveries.Of(id));
+        Assert.Equal(0, await host.EffectsAsync(reference));
+    }
+
+    [Fact]
+    public async Task Should_publish_again_after_a_crash_between_publish_and_mark_and_apply_the_effect_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var reference = Guid.NewGuid().ToString();
+        var id = await host.EnqueueAsync(MessagingHost.Message(reference));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.Relay.RelayOnceAsync(ct, crashAfterPublish: true));
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(id) == 1), Wait), "the first publish reached the broker");
+        Assert.Null((await host.OutboxRowAsync(id))!.PublishedAt);
+
+        await host.Relay.RelayOnceAsync(ct); // the restarted relay finds the unmarked row
+
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(id) == 2), Wait), "the row was published a second time");
+        Assert.True(await Eventually.TrueAsync(async () => (await host.OutboxRowAsync(id))!.PublishedAt is not null, Wait));
+        await Task.Delay(500, ct);
+        Assert.Equal(1, await host.EffectsAsync(reference));
+    }
+
+    [Fact]
+    public async Task Should_apply_a_message_delivered_twice_concurrently_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var reference = Guid.NewGuid().ToString();
+        var message = MessagingHost.Message(reference);
+        var messageId = NewId.NextGuid();
+        var bus = host.Host.Services.GetRequiredService<IBus>();
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => bus.Publish(message, c => c.MessageId = messageId, ct)));
+
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(messageId) == 5), Wait));
+        await Task.Delay(500, ct);
+        Assert.Equal(1, await host.EffectsAsync(reference));
+    }
+
+    [Fact]
+    public async Task Should_retry_a_row_that_fails_to_publish_without_holding_up_the_rows_behind_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var broken = Guid.NewGuid();
+        await using (var conn = new NpgsqlConnection(host.ConnectionString))
+        {
+            await conn.ExecuteAsync(
+                """
+                insert into outbox_messages (message_id, message_type, body, created_at, next_attempt_at)
+                values (@broken, 'Rewards.Contracts.NoSuchEvent', '{}', now(), now())
+                """, new { broken });
+        }
+        var reference = Guid.NewGuid().ToString();
+        var good = await host.EnqueueAsync(MessagingHost.Message(reference));
+
+        await host.Relay.RelayOnceAsync(ct);
+
+        Assert.True(await Eventually.TrueAsync(async () => await host.EffectsAsync(reference) == 1, Wait));
+        var failed = await host.OutboxRowAsync(broken);
+        Assert.Null(failed!.PublishedAt);
+        Assert.Equal(1, failed.Attempts);
+        Assert.Contains("Unknown message type", failed.LastError, StringComparison.Ordinal);
+        Assert.True(failed.NextAttemptAt > DateTimeOffset.UtcNow, "a failed row waits for its back-off");
+        Assert.NotNull((await host.OutboxRowAsync(good))!.PublishedAt);
+    }
+}
