@@ -47,10 +47,10 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
         var id = await host.EnqueueAsync(MessagingHost.Message(reference));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => host.Relay.RelayOnceAsync(ct, crashAfterPublish: true));
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(id) == 1), Wait), "the first publish reached the broker");
-        Assert.Null((await host.OutboxRowAsync(id))!.PublishedAt);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(id) >= 1), Wait), "the first publish reached the broker");
 
-        await host.Relay.RelayOnceAsync(ct); // the restarted relay finds the unmarked row
+        // The restarted relay finds the unmarked row (the relay loop, woken by the consumer, may get there first).
+        await host.Relay.RelayOnceAsync(ct);
 
         Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(id) == 2), Wait), "the row was published a second time");
         Assert.True(await Eventually.TrueAsync(async () => (await host.OutboxRowAsync(id))!.PublishedAt is not null, Wait));

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test against real servers: starts PostgreSQL, RabbitMQ and the mail sink if they are not up
+# (servers-up.sh), points the test fixtures at them, runs `dotnet test` on the solution and ends with
+#   tests: N passed, M failed
+# Exits non-zero if any test failed or none ran. Extra arguments go to `dotnet test` (e.g. --filter Rule=L4).
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+results="$root/.local/test-results"
+bash "$root/deploy/local/servers-up.sh" || exit 1
+
+export REWARDS_TEST_POSTGRES="Host=127.0.0.1;Port=${REWARDS_PG_PORT:-5433};Username=postgres;Database=postgres"
+export REWARDS_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:5672"
+export REWARDS_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:15672"
+export REWARDS_TEST_SMTP="smtp://127.0.0.1:1025"
+export REWARDS_TEST_MAIL_API="http://127.0.0.1:1080"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+rm -rf "$results"; mkdir -p "$results"
+dotnet test "$root/Rewards.sln" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 25, Skipped: 0, Total: 25, ..."
+passed=0; failed=0
+while read -r f p; do passed=$((passed + p)); failed=$((failed + f)); done < <(
+  sed -n 's/^\(Passed\|Failed\)! *- *Failed: *\([0-9]*\), *Passed: *\([0-9]*\),.*/\2 \3/p' "$results/console.log")
+echo "tests: $passed passed, $failed failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
