@@ -39,23 +39,28 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
   apt_install postgresql postgresql-contrib
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
 fi
-pg_dir="$state/pg"
-mkdir -p "$pg_dir"
-chown postgres:postgres "$pg_dir"
-if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
-  log "initdb $pg_dir/data"
-  su postgres -c "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth=trust -E UTF8" >/dev/null
-  cat >>"$pg_dir/data/postgresql.conf" <<CONF
+if su postgres -c "$pg_bin/pg_isready -q -h 127.0.0.1 -p $pg_port" >/dev/null 2>&1; then
+  log "PostgreSQL already running on 127.0.0.1:$pg_port"
+else
+  pg_dir="$state/pg"
+  mkdir -p "$pg_dir"
+  chown postgres:postgres "$pg_dir"
+  # The postgres user must reach the folder; a checkout under a private directory (mode 700) does not allow that.
+  if ! su postgres -c "test -w '$pg_dir'" 2>/dev/null; then
+    pg_dir="/var/lib/rewards/pg-$(printf '%s' "$root" | md5sum | cut -c1-8)"
+    mkdir -p "$pg_dir" && chown postgres:postgres "$pg_dir"
+  fi
+  if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+    log "initdb $pg_dir/data"
+    su postgres -c "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth=trust -E UTF8" >/dev/null
+    cat >>"$pg_dir/data/postgresql.conf" <<CONF
 max_connections = 300
 shared_buffers = 512MB
-synchronous_commit = on
 CONF
-fi
-if su postgres -c "$pg_bin/pg_ctl -D '$pg_dir/data' status" >/dev/null 2>&1; then
-  log "PostgreSQL already running on $pg_port"
-else
-  log "starting PostgreSQL on 127.0.0.1:$pg_port"
+  fi
+  log "starting PostgreSQL on 127.0.0.1:$pg_port (data in $pg_dir/data)"
   su postgres -c "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/pg.log' -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1' -w start" >/dev/null
+  echo "$pg_dir" >"$state/pg.dir"
 fi
 
 # --- RabbitMQ -----------------------------------------------------------------
