@@ -16,10 +16,13 @@ if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmqctl -q status >/dev/null 2>
   rabbitmqctl -q shutdown >/dev/null 2>&1 && echo "[servers] stopped RabbitMQ"
 fi
 
+# su changes to the current directory, which the postgres user may not be allowed to enter.
+as_postgres() { (cd / && su postgres -c "$1"); }
+
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
 pg_dir="$(cat "$state/pg.dir" 2>/dev/null || echo "$state/pg")"
 if [ -n "$pg_bin" ] && [ -f "$pg_dir/data/PG_VERSION" ]; then
-  su postgres -c "$pg_bin/pg_ctl -D '$pg_dir/data' -m fast -w stop" >/dev/null 2>&1 \
+  as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -m fast -w stop" >/dev/null 2>&1 \
     && echo "[servers] stopped PostgreSQL ($pg_port)"
 fi
 exit 0

@@ -11,6 +11,9 @@ state="$root/.local"
 pg_port="${REWARDS_PG_PORT:-5433}"
 mkdir -p "$state"
 
+# su changes to the current directory, which the postgres user may not be allowed to enter.
+as_postgres() { (cd / && su postgres -c "$1"); }
+
 log() { printf '[servers] %s\n' "$*"; }
 
 apt_updated=""
@@ -39,27 +42,27 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
   apt_install postgresql postgresql-contrib
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
 fi
-if su postgres -c "$pg_bin/pg_isready -q -h 127.0.0.1 -p $pg_port" >/dev/null 2>&1; then
+if as_postgres "$pg_bin/pg_isready -q -h 127.0.0.1 -p $pg_port" >/dev/null 2>&1; then
   log "PostgreSQL already running on 127.0.0.1:$pg_port"
 else
   pg_dir="$state/pg"
   mkdir -p "$pg_dir"
   chown postgres:postgres "$pg_dir"
   # The postgres user must reach the folder; a checkout under a private directory (mode 700) does not allow that.
-  if ! su postgres -c "test -w '$pg_dir'" 2>/dev/null; then
+  if ! as_postgres "test -w '$pg_dir'" 2>/dev/null; then
     pg_dir="/var/lib/rewards/pg-$(printf '%s' "$root" | md5sum | cut -c1-8)"
     mkdir -p "$pg_dir" && chown postgres:postgres "$pg_dir"
   fi
   if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
     log "initdb $pg_dir/data"
-    su postgres -c "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth=trust -E UTF8" >/dev/null
+    as_postgres "$pg_bin/initdb -D '$pg_dir/data' -U postgres --auth=trust -E UTF8" >/dev/null
     cat >>"$pg_dir/data/postgresql.conf" <<CONF
 max_connections = 300
 shared_buffers = 512MB
 CONF
   fi
   log "starting PostgreSQL on 127.0.0.1:$pg_port (data in $pg_dir/data)"
-  su postgres -c "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/pg.log' -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1' -w start" >/dev/null
+  as_postgres "$pg_bin/pg_ctl -D '$pg_dir/data' -l '$pg_dir/pg.log' -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1' -w start" >/dev/null
   echo "$pg_dir" >"$state/pg.dir"
 fi
 

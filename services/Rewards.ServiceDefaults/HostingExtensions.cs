@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Rewards.ServiceDefaults.Clock;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Jobs;
@@ -45,10 +46,16 @@ public static class HostingExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("MassTransit", "Npgsql")
-                .AddPrometheusExporter());
+                .AddPrometheusExporter())
+            // Traces are not exported yet; recording them gives every log line the trace id that HTTP headers
+            // and MassTransit message headers carry from service to service (the correlation id).
+            .WithTracing(t => t
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddSource("MassTransit"));
 
         services.AddHealthChecks();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseStableTypes);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
@@ -77,6 +84,11 @@ public static class HostingExtensions
         app.UseSerilogRequestLogging();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(async (context, next) =>
+        {
+            using var _ = Serilog.Context.LogContext.PushProperty("MemberId", context.User.FindFirst("sub")?.Value);
+            await next(context);
+        });
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

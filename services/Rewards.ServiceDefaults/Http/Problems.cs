@@ -15,6 +15,25 @@ public static class Problems
         TypedResults.ValidationProblem(errors, title: "The request is invalid", type: "/problems/validation");
 
     public static ProblemHttpResult NotFound(string detail) => Of(404, "not-found", "Not found", detail);
+
+    /// <summary>Gives the framework's own problems (401, 403, 404, 405, 500 …) a <c>/problems/{slug}</c> type too.</summary>
+    internal static void UseStableTypes(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Type is not null && problem.Type.StartsWith("/problems/", StringComparison.Ordinal)) return;
+        problem.Type = problem.Status switch
+        {
+            400 => "/problems/bad-request",
+            401 => "/problems/unauthorized",
+            403 => "/problems/forbidden",
+            404 => "/problems/not-found",
+            405 => "/problems/method-not-allowed",
+            413 => "/problems/payload-too-large",
+            415 => "/problems/unsupported-media-type",
+            _ when problem.Status >= 500 => "/problems/internal-error",
+            _ => problem.Type,
+        };
+    }
 }
 
 /// <summary>Collects field errors; empty means valid.</summary>

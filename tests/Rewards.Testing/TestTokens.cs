@@ -1,0 +1,30 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Rewards.Testing;
+
+/// <summary>Tokens signed like Membership signs them, for tests of a service on its own.</summary>
+public static class TestTokens
+{
+    public static string Member(Guid memberId, string email, string name = "Test Member") =>
+        Create(memberId, email, name, []);
+
+    public static string Ops() => Create(Guid.Parse("00000000-0000-7000-8000-0000000000aa"), ServiceHost<object>.OpsEmail, "Ops", ["ops"]);
+
+    private static string Create(Guid subject, string email, string name, string[] roles)
+    {
+        var claims = new List<Claim> { new("sub", subject.ToString()), new("email", email), new("name", name) };
+        claims.AddRange(roles.Select(r => new Claim("role", r)));
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "rewards-membership",
+            Audience = "rewards",
+            Subject = new ClaimsIdentity(claims),
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(ServiceHost<object>.SigningKey)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+}
