@@ -84,6 +84,7 @@ public static class HostingExtensions
         app.UseSerilogRequestLogging();
         app.UseAuthentication();
         app.UseAuthorization();
+        if (app.Services.GetService<Npgsql.NpgsqlDataSource>() is not null) app.UseMiddleware<IdempotencyMiddleware>();
         app.Use(async (context, next) =>
         {
             using var _ = Serilog.Context.LogContext.PushProperty("MemberId", context.User.FindFirst("sub")?.Value);

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Jobs;
 
 namespace Rewards.ServiceDefaults.Data;
 
@@ -29,6 +31,7 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddClockJob<IdempotencyCleanupJob>();
         return builder;
     }
 }

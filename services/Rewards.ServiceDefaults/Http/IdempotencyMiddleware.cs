@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.AspNetCore.Http;
+using Npgsql;
+using Rewards.ServiceDefaults.Jobs;
+
+namespace Rewards.ServiceDefaults.Http;
+
+/// <summary>
+/// Every POST/PUT/PATCH may carry an Idempotency-Key. The first request with a key runs and its response (status,
+/// content type, body) is stored; a repeat with the same key and the same method, path and body gets that response
+/// again (header Idempotent-Replayed: true) and changes nothing; the same key with another body is refused with
+/// 409 /problems/idempotency-key-reuse; a repeat while the first is still running gets 409
+/// /problems/idempotency-key-in-progress. Server errors (5xx) are not stored, so the client can retry. Keys are
+/// scoped per caller (token subject, or anonymous) and kept for <see cref="IdempotencyCleanupJob.Retention"/>.
+/// </summary>
+public sealed class IdempotencyMiddleware(RequestDelegate next)
+{
+    public const string Header = "Idempotency-Key";
+
+    public async Task InvokeAsync(HttpContext context, NpgsqlDataSource db, TimeProvider clock)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)
+            || !request.Headers.TryGetValue(Header, out var values)
+            || request.Path.StartsWithSegments("/_test"))
+        {
+            await next(context);
+            return;
+        }
+
+        var key = values.ToString();
+        if (key.Length is 0 or > 255)
+        {
+            await WriteProblemAsync(context, 400, "invalid-idempotency-key", "The Idempotency-Key must have 1 to 255 characters");
+            return;
+        }
+
+        var scope = context.User.FindFirst("sub")?.Value ?? "anonymous";
+        var hash = await HashAsync(request, context.RequestAborted);
+        var ct = context.RequestAborted;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            var claimed = await conn.ExecuteAsync(new CommandDefinition(
+                """
+                insert into idempotency_keys (scope, key, request_hash, created_at) values (@scope, @key, @hash, @now)
+                on conflict do nothing
+                """, new { scope, key, hash, now = clock.GetUtcNow() }, cancellationToken: ct));
+            if (claimed == 0)
+            {
+                var first = await conn.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition(
+                    """
+                    select request_hash as RequestHash, status_code as StatusCode, content_type as ContentType, body
+                    from idempotency_keys where scope = @scope and key = @key
+                    """, new { scope, key }, cancellationToken: ct));
+                await ReplayAsync(context, first, hash);
+                return;
+            }
+        }
+
+        var original = context.Response.Body;
+        using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            await ForgetAsync(db, scope, key);
+            throw;
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+
+        if (context.Response.StatusCode >= 500) await ForgetAsync(db, scope, key);
+        else
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync(
+                """
+                update idempotency_keys set status_code = @status, content_type = @contentType, body = @body, completed_at = @now
+                where scope = @scope and key = @key
+                """,
+                new { scope, key, status = context.Response.StatusCode, contentType = context.Response.ContentType, body = buffer.ToArray(), now = clock.GetUtcNow() });
+        }
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, ct);
+    }
+
+    private static async Task ReplayAsync(HttpContext context, StoredResponse? first, string hash)
+    {
+        if (first is not null && first.RequestHash != hash)
+        {
+            await WriteProblemAsync(context, 409, "idempotency-key-reuse", "This Idempotency-Key was used for a different request");
+            return;
+        }
+        if (first?.StatusCode is not { } status)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await WriteProblemAsync(context, 409, "idempotency-key-in-progress", "The first request with this Idempotency-Key is still being processed");
+            return;
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = first.ContentType;
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        if (first!.Body is { Length: > 0 } body) await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    private static async Task<string> HashAsync(HttpRequest request, CancellationToken ct)
+    {
+        request.EnableBuffering();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n"));
+        var chunk = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            total += read;
+            if (total > HostingExtensions.MaxRequestBodyBytes) throw new BadHttpRequestException("The request body is too large", 413);
+            sha.AppendData(chunk, 0, read);
+        }
+        request.Body.Position = 0;
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+
+    private static async Task ForgetAsync(NpgsqlDataSource db, string scope, string key)
+    {
+        await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+        await conn.ExecuteAsync("delete from idempotency_keys where scope = @scope and key = @key and completed_at is null", new { scope, key });
+    }
+
+    private static Task WriteProblemAsync(HttpContext context, int status, string slug, string title)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(
+            new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = $"/problems/{slug}", Title = title },
+            options: null, contentType: "application/problem+json");
+    }
+
+    private sealed record StoredResponse(string RequestHash, int? StatusCode, string? ContentType, byte[]? Body);
+}
+
+/// <summary>Deletes idempotency records older than the retention period.</summary>
+public sealed class IdempotencyCleanupJob(NpgsqlDataSource db, TimeProvider clock) : IClockJob
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
+    public string Name => "idempotency-cleanup";
+    public TimeSpan Interval => TimeSpan.FromMinutes(10);
+
+    public async Task<string> RunAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var deleted = await conn.ExecuteAsync(new CommandDefinition(
+            "delete from idempotency_keys where created_at < @cutoff", new { cutoff = clock.GetUtcNow() - Retention }, cancellationToken: ct));
+        return $"deleted {deleted} idempotency records";
+    }
+}
