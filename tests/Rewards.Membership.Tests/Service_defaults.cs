@@ -1,0 +1,87 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using System.Net.Http.Json;
+using Rewards.Testing;
+
+namespace Rewards.Membership.Tests;
+
+public sealed class MembershipWithoutClockControl : IAsyncLifetime
+{
+    public ServiceHost<MembershipPolicy> Host { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() =>
+        Host = await ServiceHost<MembershipPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("defaults"),
+            new Dictionary<string, string?> { ["Testing:ClockControl"] = "false" });
+
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
+}
+
+/// <summary>What every service gets from Rewards.ServiceDefaults, seen through Membership.</summary>
+public sealed class Service_defaults(MembershipWithoutClockControl service) : IClassFixture<MembershipWithoutClockControl>
+{
+    [Fact]
+    public async Task Should_report_ready_with_database_and_broker_and_serve_metrics_and_openapi()
+    {
+        using var client = service.Host.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        var live = await client.GetAsync("/health/live", ct);
+        var ready = await client.GetAsync("/health/ready", ct);
+        await client.GetAsync("/members/me", ct);
+        var metrics = await client.GetStringAsync("/metrics", ct);
+        var openApi = await client.GetStringAsync("/openapi/v1.json", ct);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync(ct));
+        Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);
+        Assert.Contains("\"/members\"", openApi, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_not_offer_the_test_clock_unless_configured()
+    {
+        using var client = service.Host.CreateClient();
+
+        var get = await client.GetAsync("/_test/clock", TestContext.Current.CancellationToken);
+        var put = await client.PutAsJsonAsync("/_test/clock", new { now = "2030-01-01T00:00:00Z" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, put.StatusCode);
+    }
+
+    [Fact]
+    public async Task Should_answer_unauthenticated_and_forbidden_calls_with_problem_details()
+    {
+        using var anonymous = service.Host.CreateClient();
+        using var member = service.Host.ClientWithToken(TestTokens.Member(Guid.NewGuid(), "x@example.com"));
+
+        var unauthorized = await anonymous.GetAsync("/members/me", TestContext.Current.CancellationToken);
+        var forbidden = await member.GetAsync("/ops/jobs", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public void Should_refuse_to_start_in_production_with_the_test_clock_enabled()
+    {
+        var settings = new Dictionary<string, string?> { ["Testing:ClockControl"] = "true" };
+        using var host = new ProductionHost(settings);
+
+        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+
+        Assert.Contains("ClockControl", error.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class ProductionHost(IReadOnlyDictionary<string, string?> settings)
+        : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<MembershipPolicy>
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        }
+    }
+}
