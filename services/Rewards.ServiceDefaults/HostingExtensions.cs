@@ -97,7 +97,7 @@ public static class HostingExtensions
         app.MapOpenApi();
         app.MapScalarApiReference();
         app.MapJobs();
-        if (app.Services.GetRequiredService<TimeProvider>() is TestClock) app.MapTestClock();
+        if (app.Services.GetRequiredService<TimeProvider>() is TestClock testClock) app.MapTestClock(testClock);
         return app;
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Rewards.ServiceDefaults.Clock;
@@ -9,16 +8,15 @@ public sealed record ClockState(DateTimeOffset Now);
 
 internal static class ClockEndpoints
 {
-    public static void MapTestClock(this IEndpointRouteBuilder app)
+    /// <summary>Mapped only when the service runs on a <see cref="TestClock"/>; otherwise the paths are 404.</summary>
+    public static void MapTestClock(this IEndpointRouteBuilder app, TestClock clock)
     {
         var group = app.MapGroup("/_test/clock").WithTags("Test clock").ExcludeFromDescription();
-        group.MapGet("", (TimeProvider clock) => TypedResults.Ok(new ClockState(clock.GetUtcNow())));
-        group.MapPut("", Results<Ok<ClockState>, ProblemHttpResult> (ClockState body, TimeProvider clock) =>
+        group.MapGet("", () => TypedResults.Ok(new ClockState(clock.GetUtcNow())));
+        group.MapPut("", (ClockState body) =>
         {
-            if (clock is not TestClock testClock)
-                return TypedResults.Problem(statusCode: 404, type: "/problems/not-found");
-            testClock.Set(body.Now);
-            return TypedResults.Ok(new ClockState(testClock.GetUtcNow()));
+            clock.Set(body.Now);
+            return TypedResults.Ok(new ClockState(clock.GetUtcNow()));
         });
     }
 }

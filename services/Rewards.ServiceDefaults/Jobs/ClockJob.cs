@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Rewards.ServiceDefaults.Jobs;
 
@@ -19,9 +20,8 @@ public static class JobExtensions
     public static IServiceCollection AddClockJob<TJob>(this IServiceCollection services) where TJob : class, IClockJob
     {
         services.AddSingleton<IClockJob, TJob>();
-        services.AddSingleton<JobRunner>();
-        if (!services.Any(s => s.ImplementationType == typeof(JobScheduler)))
-            services.AddHostedService<JobScheduler>();
+        services.TryAddSingleton<JobRunner>();
+        services.AddHostedService<JobScheduler>(); // registered once however many jobs
         return services;
     }
 }
