@@ -27,7 +27,7 @@ public static class MessagingExtensions
         builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection("RabbitMq"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection("Outbox"));
-        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<WakeSignal>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddHostedService<OutboxRelay>();
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Dapper;
 using Npgsql;
 
@@ -9,7 +8,7 @@ namespace Rewards.ServiceDefaults.Messaging;
 /// Writes integration events into the outbox table inside the caller's transaction, so an event
 /// exists if and only if the state change it announces was committed. <see cref="OutboxRelay"/> publishes them.
 /// </summary>
-public sealed class Outbox(TimeProvider clock, OutboxSignal signal)
+public sealed class Outbox(TimeProvider clock, WakeSignal signal)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -31,21 +30,4 @@ public sealed class Outbox(TimeProvider clock, OutboxSignal signal)
 
     /// <summary>Wakes the relay at once instead of at its next poll; call after committing.</summary>
     public void Flush() => signal.Raise();
-}
-
-public sealed class OutboxSignal
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Raise() => _channel.Writer.TryWrite(true);
-
-    /// <summary>Waits until raised or until <paramref name="timeout"/> passes.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try { await _channel.Reader.ReadAsync(cts.Token); }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-    }
 }

@@ -25,7 +25,7 @@ public sealed class OutboxRelay(
     NpgsqlDataSource db,
     IBus bus,
     TimeProvider clock,
-    OutboxSignal signal,
+    WakeSignal signal,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {

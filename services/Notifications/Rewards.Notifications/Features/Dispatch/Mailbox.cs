@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using Dapper;
 using Npgsql;
+using Rewards.ServiceDefaults;
 
 namespace Rewards.Notifications.Features.Dispatch;
 
@@ -9,7 +9,7 @@ public sealed record Mail(Guid EventId, string Type, Guid? MemberId, string To, 
 /// <summary>Puts e-mails into the notifications table inside the consumer's transaction; <see cref="MailDispatcher"/> sends them.</summary>
 public sealed class Mailbox(TimeProvider clock)
 {
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
 
     public async Task EnqueueAsync(NpgsqlTransaction tx, Mail mail, CancellationToken ct)
     {
@@ -24,13 +24,7 @@ public sealed class Mailbox(TimeProvider clock)
             tx, cancellationToken: ct));
     }
 
-    public void Wake() => _wake.Writer.TryWrite(true);
+    public void Wake() => _wake.Raise();
 
-    internal async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try { await _wake.Reader.ReadAsync(cts.Token); }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-    }
+    internal Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
 }
