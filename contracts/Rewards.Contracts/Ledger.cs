@@ -21,3 +21,13 @@ public sealed record PointsEarned
     public required DateTimeOffset ExpiresAt { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>L6: earned points reached their expiry date and were forfeited to breakage.</summary>
+public sealed record PointsExpired
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+    public required IReadOnlyList<Guid> LotIds { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

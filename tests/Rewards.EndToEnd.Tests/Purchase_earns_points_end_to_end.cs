@@ -8,8 +8,9 @@ using Rewards.Testing;
 namespace Rewards.EndToEnd.Tests;
 
 /// <summary>
-/// The walking skeleton's path as a storefront drives it: register → login → order → pay → deliver → 48 h →
-/// the points are earned, the ledger balances and the member got exactly one welcome and one receipt e-mail.
+/// The walking skeleton's path as a storefront drives it: register (welcome bonus) → login → order → pay → deliver →
+/// 48 h → the points are earned → 90 days → the welcome bonus expires; the ledger balances throughout and the member
+/// got exactly one welcome and one receipt e-mail. Replaying every event afterwards changes nothing.
 /// </summary>
 public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : IClassFixture<RewardsSystem>
 {
@@ -18,16 +19,24 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
     [Fact]
     [Trait("Rule", "L3")]
     [Trait("Rule", "L4")]
+    [Trait("Rule", "L6")]
     [Trait("Rule", "L18")]
+    [Trait("Rule", "L19")]
     [Trait("Rule", "N1")]
     public async Task Should_earn_points_48h_after_delivery_and_change_nothing_when_messages_repeat()
     {
         var ct = TestContext.Current.CancellationToken;
         var start = DateTimeOffset.UtcNow;
+        DateTimeOffset registeredAt;
         await system.SetClockAsync(start);
         var email = $"buyer-{Guid.NewGuid():N}@example.com";
         var memberId = await system.RegisterAsync(email);
         var token = await system.LoginAsync(email);
+        using (var profileClient = system.Membership.ClientWithToken(token))
+        {
+            var profile = await profileClient.GetFromJsonAsync<JsonElement>("/members/me", ct);
+            registeredAt = profile.GetProperty("registeredAt").GetDateTimeOffset();
+        }
 
         // Order 2 × 61.50 = USD 123.00 → floor(123.00 × 1% × 1000) = 1,230 points.
         using var orders = system.Orders.ClientWithToken(token);
@@ -50,11 +59,14 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(paymentId, orderId, 123.00m)).StatusCode);
 
         using var ledger = system.Ledger.ClientWithToken(token);
-        Assert.True(await Eventually.TrueAsync(async () => (await OnlineAsync(ledger)).GetProperty("pending").GetInt64() == 1230, Wait),
-            "the Ledger credits pending points for the paid order");
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            var account = await OnlineAsync(ledger);
+            return account.GetProperty("pending").GetInt64() == 1230 && account.GetProperty("balance").GetInt64() == 1000;
+        }, Wait), "the Ledger credits the welcome bonus and pending points for the paid order");
         var online = await OnlineAsync(ledger);
-        Assert.Equal(0, online.GetProperty("balance").GetInt64());
-        Assert.Equal(0, online.GetProperty("available").GetInt64());
+        Assert.Equal(1000, online.GetProperty("balance").GetInt64()); // only the welcome bonus is spendable
+        Assert.Equal(1000, online.GetProperty("available").GetInt64());
 
         var opsToken = await system.LoginOpsAsync();
         using (var opsOrders = system.Orders.ClientWithToken(opsToken))
@@ -81,10 +93,17 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         Assert.True(await Eventually.TrueAsync(async () =>
         {
             await RunActivationAsync(ops);
-            return (await OnlineAsync(member)).GetProperty("balance").GetInt64() == 1230;
+            return (await OnlineAsync(member)).GetProperty("balance").GetInt64() == 2230;
         }, Wait), "the points are earned 48 h after delivery");
+        await AssertLedgerAsync(member, ops, balance: 2230, postings: 4, nextExpiry: (registeredAt.AddDays(90), 1000));
 
-        await AssertSettledAsync(member, ops, email, deliveredAt);
+        // 90 days after registration the welcome bonus expires; a second run finds nothing more to do.
+        await system.SetClockAsync(registeredAt.AddDays(90).AddMinutes(1));
+        using var memberLater = system.Ledger.ClientWithToken(await system.LoginAsync(email));
+        using var opsLater = system.Ledger.ClientWithToken(await system.LoginOpsAsync());
+        Assert.StartsWith("expired 1 lots, 1000 points", await RunJobAsync(opsLater, "expiry"), StringComparison.Ordinal);
+        Assert.StartsWith("expired 0 lots", await RunJobAsync(opsLater, "expiry"), StringComparison.Ordinal);
+        await AssertSettledAsync(memberLater, opsLater, email, deliveredAt);
 
         // Replays: every event published again with its original MessageId (a relay that crashed before marking),
         // and the OrderPaid event once more under a new MessageId. Nothing may change.
@@ -93,27 +112,14 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         Assert.True(await Eventually.TrueAsync(() => InboxHasAsync(system.Notifications.ConnectionString, duplicateId), Wait));
         Assert.True(await Eventually.TrueAsync(QueuesDrainedAsync, TimeSpan.FromSeconds(60)), "the replayed messages are consumed");
 
-        await AssertSettledAsync(member, ops, email, deliveredAt);
-        Assert.Equal(memberId, (await (await member.GetAsync("/accounts/me", ct)).Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("memberId").GetGuid());
+        await AssertSettledAsync(memberLater, opsLater, email, deliveredAt);
+        Assert.Equal(memberId, (await memberLater.GetFromJsonAsync<JsonElement>("/accounts/me", ct)).GetProperty("memberId").GetGuid());
     }
 
+    /// <summary>The end state: the purchase's 1,230 points earned, the welcome bonus expired, exactly two e-mails.</summary>
     private static async Task AssertSettledAsync(HttpClient member, HttpClient ops, string email, DateTimeOffset deliveredAt)
     {
-        var online = await OnlineAsync(member);
-        Assert.Equal(1230, online.GetProperty("balance").GetInt64());
-        Assert.Equal(1230, online.GetProperty("available").GetInt64());
-        Assert.Equal(0, online.GetProperty("pending").GetInt64());
-        var expiry = online.GetProperty("nextExpiry");
-        Assert.Equal(1230, expiry.GetProperty("points").GetInt64());
-        Assert.Equal(deliveredAt.AddHours(48).AddMonths(60), expiry.GetProperty("at").GetDateTimeOffset(), TimeSpan.FromSeconds(1));
-
-        var postings = (await member.GetFromJsonAsync<JsonElement>("/accounts/me/postings")).GetProperty("items").EnumerateArray().ToList();
-        Assert.Equal(3, postings.Count);
-        Assert.Equal(1230, postings.Where(p => p.GetProperty("bucket").GetString() == "earned").Sum(p => p.GetProperty("amount").GetInt64()));
-        Assert.Equal(0, postings.Where(p => p.GetProperty("bucket").GetString() == "pending").Sum(p => p.GetProperty("amount").GetInt64()));
-
-        var verify = await ops.GetFromJsonAsync<JsonElement>("/ops/verify");
-        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+        await AssertLedgerAsync(member, ops, balance: 1230, postings: 5, nextExpiry: (deliveredAt.AddHours(48).AddMonths(60), 1230));
 
         var mails = await MailSink.ToAsync(email);
         Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Count >= 2, Wait), "both e-mails arrive");
@@ -124,18 +130,41 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         Assert.Equal(2, mails.Count);
     }
 
+    private static async Task AssertLedgerAsync(HttpClient member, HttpClient ops, long balance, int postings, (DateTimeOffset At, long Points) nextExpiry)
+    {
+        var online = await OnlineAsync(member);
+        Assert.Equal(balance, online.GetProperty("balance").GetInt64());
+        Assert.Equal(balance, online.GetProperty("available").GetInt64());
+        Assert.Equal(0, online.GetProperty("pending").GetInt64());
+        var expiry = online.GetProperty("nextExpiry");
+        Assert.Equal(nextExpiry.Points, expiry.GetProperty("points").GetInt64());
+        Assert.Equal(nextExpiry.At, expiry.GetProperty("at").GetDateTimeOffset(), TimeSpan.FromSeconds(1));
+
+        var items = (await member.GetFromJsonAsync<JsonElement>("/accounts/me/postings")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(postings, items.Count);
+        Assert.Equal(balance, items.Where(p => p.GetProperty("bucket").GetString() == "earned").Sum(p => p.GetProperty("amount").GetInt64()));
+        Assert.Equal(0, items.Where(p => p.GetProperty("bucket").GetString() == "pending").Sum(p => p.GetProperty("amount").GetInt64()));
+
+        var verify = await ops.GetFromJsonAsync<JsonElement>("/ops/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+    }
+
+    private static async Task<string> RunJobAsync(HttpClient ops, string job)
+    {
+        var run = await ops.PostAsync($"/ops/jobs/{job}/run", null);
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        var result = await run.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(result.GetProperty("succeeded").GetBoolean(), result.ToString());
+        return result.GetProperty("result").GetString()!;
+    }
+
     private static async Task<JsonElement> OnlineAsync(HttpClient ledger)
     {
         var accounts = await ledger.GetFromJsonAsync<JsonElement>("/accounts/me");
         return accounts.GetProperty("accounts").EnumerateArray().Single(a => a.GetProperty("channel").GetString() == "online");
     }
 
-    private static async Task RunActivationAsync(HttpClient ops)
-    {
-        var run = await ops.PostAsync("/ops/jobs/activation/run", null);
-        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
-        Assert.True((await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("succeeded").GetBoolean());
-    }
+    private static Task<string> RunActivationAsync(HttpClient ops) => RunJobAsync(ops, "activation");
 
     private async Task<DateTimeOffset> DeliveredAtAsync(Guid orderId)
     {

@@ -1,6 +1,7 @@
 using Rewards.Ledger.Features.Activation;
 using Rewards.Ledger.Features.Balances;
 using Rewards.Ledger.Features.Earning;
+using Rewards.Ledger.Features.Expiry;
 using Rewards.Ledger.Features.Verification;
 using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Jobs;
@@ -22,6 +23,7 @@ public static class LedgerModule
         builder.Services.AddOptions<LedgerPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddClockJob<ActivationJob>();
+        builder.Services.AddClockJob<ExpiryJob>();
         return builder;
     }
 

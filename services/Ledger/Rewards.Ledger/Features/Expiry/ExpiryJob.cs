@@ -1,0 +1,96 @@
+using Dapper;
+using Npgsql;
+using Rewards.Ledger.Data;
+using Rewards.ServiceDefaults.Jobs;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Ledger.Features.Expiry;
+
+/// <summary>
+/// L6: earned lots past their expiry date lose what is left to breakage. Set-based, in batches: one transaction
+/// claims a batch of due lots (SKIP LOCKED, so two runs never take the same lot), posts one balanced pair per lot
+/// (member account −remaining, breakage +remaining; dated at the expiry, keyed by lot id), zeroes the lots and
+/// queues one PointsExpired event per member and channel.
+/// </summary>
+public sealed class ExpiryJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock) : IClockJob
+{
+    private const int BatchSize = 10_000;
+
+    public string Name => "expiry";
+    public TimeSpan Interval => TimeSpan.FromMinutes(5);
+
+    public async Task<string> RunAsync(CancellationToken ct)
+    {
+        long lots = 0, points = 0;
+        while (true)
+        {
+            var (batchLots, batchPoints) = await ExpireBatchAsync(ct);
+            lots += batchLots;
+            points += batchPoints;
+            if (batchLots < BatchSize) break;
+        }
+        if (lots > 0) outbox.Flush();
+        return $"expired {lots} lots, {points} points";
+    }
+
+    private async Task<(long Lots, long Points)> ExpireBatchAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            create temp table expiring (
+                lot_id uuid primary key, transaction_id uuid not null, member_id uuid not null, channel text not null,
+                account_id uuid not null, remaining bigint not null, expires_at timestamptz not null) on commit drop;
+            insert into expiring
+            select l.id, gen_random_uuid(), l.member_id, l.channel, a.id, l.remaining, l.expires_at
+            from lots l join accounts a on a.member_id = l.member_id and a.channel = l.channel and a.bucket = 'earned'
+            where l.status = 'earned' and l.remaining > 0 and l.expires_at <= @now
+            order by l.expires_at, l.id
+            limit @batch
+            for update of l skip locked;
+            """, new { now, batch = BatchSize }, tx, cancellationToken: ct));
+        var claimed = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from expiring", transaction: tx, cancellationToken: ct));
+        if (claimed == 0) return (0, 0);
+
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            -- Member accounts are locked in id order, as LedgerWriter does, so this cannot deadlock with postings.
+            select id from accounts where id in (select account_id from expiring) order by id for update;
+
+            with per_account as (
+                select account_id, sum(remaining) as total, count(*) as n from expiring group by account_id
+            ), updated as (
+                update accounts a set balance = a.balance - p.total, last_seq = a.last_seq + p.n
+                from per_account p where a.id = p.account_id
+                returning a.id, a.balance + p.total as old_balance, a.last_seq - p.n as old_seq
+            )
+            insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
+                                  reference, idempotency_key, caused_by, lot_id)
+            select gen_random_uuid(), e.transaction_id, e.account_id, u.old_seq + row_number() over w, 'expire', -e.remaining,
+                   u.old_balance - sum(e.remaining) over w, e.expires_at, e.lot_id::text, 'expire:' || e.lot_id, 'system:expiry', e.lot_id
+            from expiring e join updated u on u.id = e.account_id
+            window w as (partition by e.account_id order by e.expires_at, e.lot_id rows between unbounded preceding and current row);
+
+            insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
+                                  reference, idempotency_key, caused_by, lot_id)
+            select gen_random_uuid(), transaction_id, @breakage, null, 'expire', remaining, null, expires_at,
+                   lot_id::text, 'expire:' || lot_id, 'system:expiry', lot_id
+            from expiring;
+
+            update lots set remaining = 0, status = 'expired' from expiring e where lots.id = e.lot_id;
+
+            insert into outbox_messages (message_id, message_type, body, created_at, next_attempt_at)
+            select gen_random_uuid(), 'Rewards.Contracts.Ledger.PointsExpired',
+                   jsonb_build_object('memberId', member_id, 'channel', channel, 'points', sum(remaining),
+                                      'lotIds', jsonb_agg(lot_id order by lot_id), 'at', max(expires_at)),
+                   @now, @now
+            from expiring group by member_id, channel;
+            """, new { now, breakage = SystemAccounts.Breakage }, tx, cancellationToken: ct));
+        var points = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "select sum(remaining)::bigint from expiring", transaction: tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return (claimed, points);
+    }
+}
