@@ -15,6 +15,8 @@ public static class NotificationsModule
         {
             x.AddConsumer<WelcomeMail>();
             x.AddConsumer<OrderReceiptMail>();
+            x.AddConsumer<MemberDirectory>();
+            x.AddConsumer<PointsExpiredMail>();
         });
         builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))
             .ValidateDataAnnotations().ValidateOnStart();

@@ -1,0 +1,31 @@
+using System.Globalization;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+using Rewards.Notifications.Features.Dispatch;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Notifications.Features.Triggers;
+
+/// <summary>N1/L6: tells the member that points have expired.</summary>
+public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail) : InboxConsumer<PointsExpired>(services)
+{
+    public const string Type = "points-expired";
+
+    protected override async Task HandleAsync(PointsExpired message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        // The member directory is filled from MemberRegistered; if that has not arrived yet, throwing makes
+        // MassTransit retry this message rather than lose the e-mail.
+        var member = await MemberDirectory.FindAsync(tx, message.MemberId, ct)
+            ?? throw new InvalidOperationException($"Member {message.MemberId} is not in the directory yet");
+        // One e-mail per expiry event; the event id is stable across redeliveries (the inbox covers those).
+        await mail.EnqueueAsync(tx, new Mail(message.LotIds.Order().First(), Type, message.MemberId, member.Email,
+            "Some of your points have expired",
+            string.Create(CultureInfo.InvariantCulture, $"""
+            Dear {member.Name},
+
+            {message.Points:N0} of your {message.Channel} points reached their expiry date on {message.At:yyyy-MM-dd} and have expired.
+            Points expire 60 months after they are earned; promotion points on the date their promotion set.
+            """)), ct);
+        mail.Wake();
+    }
+}
