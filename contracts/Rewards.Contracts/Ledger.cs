@@ -31,3 +31,13 @@ public sealed record PointsExpired
     public required IReadOnlyList<Guid> LotIds { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>L6: earned points will expire on <see cref="ExpiresOn"/> (sent 30 days ahead, once per member, channel and date).</summary>
+public sealed record PointsExpiringSoon
+{
+    public required Guid WarningId { get; init; }
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+    public required DateOnly ExpiresOn { get; init; }
+}

@@ -10,7 +10,7 @@ namespace Rewards.EndToEnd.Tests;
 /// <summary>
 /// The walking skeleton's path as a storefront drives it: register (welcome bonus) → login → order → pay → deliver →
 /// 48 h → the points are earned → 90 days → the welcome bonus expires; the ledger balances throughout and the member
-/// got exactly one welcome, one receipt and one points-expired e-mail. Replaying every event afterwards changes nothing.
+/// got exactly one welcome, one receipt, one expiry-warning and one points-expired e-mail. Replaying every event afterwards changes nothing.
 /// </summary>
 public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : IClassFixture<RewardsSystem>
 {
@@ -97,13 +97,21 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         }, Wait), "the points are earned 48 h after delivery");
         await AssertLedgerAsync(member, ops, balance: 2230, postings: 4, nextExpiry: (registeredAt.AddDays(90), 1000));
 
+        // 30 days before it expires, the member is warned about the welcome bonus, once.
+        await system.SetClockAsync(registeredAt.AddDays(60).AddMinutes(1));
+        using (var opsWarning = system.Ledger.ClientWithToken(await system.LoginOpsAsync()))
+        {
+            Assert.Equal("warned 1 members", await RunJobAsync(opsWarning, "expiry-warnings"));
+            Assert.Equal("warned 0 members", await RunJobAsync(opsWarning, "expiry-warnings"));
+        }
+
         // 90 days after registration the welcome bonus expires; a second run finds nothing more to do.
         await system.SetClockAsync(registeredAt.AddDays(90).AddMinutes(1));
         using var memberLater = system.Ledger.ClientWithToken(await system.LoginAsync(email));
         using var opsLater = system.Ledger.ClientWithToken(await system.LoginOpsAsync());
         Assert.StartsWith("expired 1 lots, 1000 points", await RunJobAsync(opsLater, "expiry"), StringComparison.Ordinal);
         Assert.StartsWith("expired 0 lots", await RunJobAsync(opsLater, "expiry"), StringComparison.Ordinal);
-        await AssertSettledAsync(memberLater, opsLater, email, deliveredAt);
+        await AssertSettledAsync(memberLater, opsLater, email, deliveredAt, registeredAt.AddDays(90));
 
         // Replays: every event published again with its original MessageId (a relay that crashed before marking),
         // and the OrderPaid event once more under a new MessageId. Nothing may change.
@@ -112,23 +120,24 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         Assert.True(await Eventually.TrueAsync(() => InboxHasAsync(system.Notifications.ConnectionString, duplicateId), Wait));
         Assert.True(await Eventually.TrueAsync(QueuesDrainedAsync, TimeSpan.FromSeconds(60)), "the replayed messages are consumed");
 
-        await AssertSettledAsync(memberLater, opsLater, email, deliveredAt);
+        await AssertSettledAsync(memberLater, opsLater, email, deliveredAt, registeredAt.AddDays(90));
         Assert.Equal(memberId, (await memberLater.GetFromJsonAsync<JsonElement>("/accounts/me", ct)).GetProperty("memberId").GetGuid());
     }
 
     /// <summary>The end state: the purchase's 1,230 points earned, the welcome bonus expired, one e-mail of each kind.</summary>
-    private static async Task AssertSettledAsync(HttpClient member, HttpClient ops, string email, DateTimeOffset deliveredAt)
+    private static async Task AssertSettledAsync(HttpClient member, HttpClient ops, string email, DateTimeOffset deliveredAt, DateTimeOffset bonusExpiresAt)
     {
         await AssertLedgerAsync(member, ops, balance: 1230, postings: 5, nextExpiry: (deliveredAt.AddHours(48).AddMonths(60), 1230));
 
         var mails = await MailSink.ToAsync(email);
-        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Count >= 3, Wait), "all three e-mails arrive");
+        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Count >= 4, Wait), "all four e-mails arrive");
         await Task.Delay(300);
         mails = await MailSink.ToAsync(email);
         Assert.Single(mails, m => m.Subject == "Welcome to Rewards");
         Assert.Single(mails, m => m.Subject.StartsWith("Your order RW", StringComparison.Ordinal));
         Assert.Contains("1,000 of your online points", Assert.Single(mails, m => m.Subject == "Some of your points have expired").Text, StringComparison.Ordinal);
-        Assert.Equal(3, mails.Count);
+        Assert.Contains($"will expire on {bonusExpiresAt:yyyy-MM-dd}", Assert.Single(mails, m => m.Subject == "Your points expire soon").Text, StringComparison.Ordinal);
+        Assert.Equal(4, mails.Count);
     }
 
     private static async Task AssertLedgerAsync(HttpClient member, HttpClient ops, long balance, int postings, (DateTimeOffset At, long Points) nextExpiry)

@@ -24,6 +24,7 @@ public static class LedgerModule
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddClockJob<ActivationJob>();
         builder.Services.AddClockJob<ExpiryJob>();
+        builder.Services.AddClockJob<ExpiryWarningJob>();
         return builder;
     }
 

@@ -11,6 +11,8 @@ public sealed class LedgerPolicy
     [Range(0, 24 * 365)] public int PendingHours { get; set; } = 48;
     /// <summary>L6: months after the earned date until points expire.</summary>
     [Range(1, 1200)] public int ExpiryMonths { get; set; } = 60;
+    /// <summary>L6: days before expiry that the member is warned.</summary>
+    [Range(1, 365)] public int ExpiryWarningDays { get; set; } = 30;
     /// <summary>L19: points a new member gets on registration (not on re-registration); 0 turns the bonus off.</summary>
     [Range(0, 1_000_000)] public long WelcomeBonusPoints { get; set; } = 1000;
     /// <summary>L19: days until the welcome bonus expires.</summary>

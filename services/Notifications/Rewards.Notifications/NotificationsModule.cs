@@ -17,6 +17,7 @@ public static class NotificationsModule
             x.AddConsumer<OrderReceiptMail>();
             x.AddConsumer<MemberDirectory>();
             x.AddConsumer<PointsExpiredMail>();
+            x.AddConsumer<PointsExpiringSoonMail>();
         });
         builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))
             .ValidateDataAnnotations().ValidateOnStart();

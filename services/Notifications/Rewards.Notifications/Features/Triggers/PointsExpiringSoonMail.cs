@@ -1,0 +1,28 @@
+using System.Globalization;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+using Rewards.Notifications.Features.Dispatch;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Notifications.Features.Triggers;
+
+/// <summary>N1/L6: warns the member 30 days before points expire.</summary>
+public sealed class PointsExpiringSoonMail(IServiceProvider services, Mailbox mail) : InboxConsumer<PointsExpiringSoon>(services)
+{
+    public const string Type = "points-expiring-soon";
+
+    protected override async Task HandleAsync(PointsExpiringSoon message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var member = await MemberDirectory.FindAsync(tx, message.MemberId, ct)
+            ?? throw new InvalidOperationException($"Member {message.MemberId} is not in the directory yet");
+        await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
+            "Your points expire soon",
+            string.Create(CultureInfo.InvariantCulture, $"""
+            Dear {member.Name},
+
+            {message.Points:N0} of your {message.Channel} points will expire on {message.ExpiresOn:yyyy-MM-dd}.
+            Use them before then: they cannot be restored once expired.
+            """)), ct);
+        mail.Wake();
+    }
+}
