@@ -1,5 +1,6 @@
 using Rewards.Ledger.Features.Activation;
 using Rewards.Ledger.Features.Balances;
+using Rewards.Ledger.Features.Credits;
 using Rewards.Ledger.Features.Earning;
 using Rewards.Ledger.Features.Expiry;
 using Rewards.Ledger.Features.Verification;
@@ -32,6 +33,7 @@ public static class LedgerModule
     {
         app.MapBalances();
         app.MapVerification();
+        app.MapCredits();
         return app;
     }
 }

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Rewards.Testing;
+
+namespace Rewards.Ledger.Tests;
+
+/// <summary>POST /ops/members/{id}/credits: corrections (L13), promotions (L19) and missed earnings (L12).</summary>
+public sealed class Ops_credits(LedgerService service) : IClassFixture<LedgerService>
+{
+    private static readonly DateTimeOffset Now = new(2027, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private async Task<HttpResponseMessage> CreditAsync(Guid memberId, object body, string? idempotencyKey = null, string? token = null)
+    {
+        await service.Host.SetClockAsync(Now);
+        using var ops = service.Host.ClientWithToken(token ?? TestTokens.Ops());
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/ops/members/{memberId}/credits") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await ops.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private async Task<JsonElement> OnlineAsync(Guid memberId)
+    {
+        using var ops = service.Host.ClientWithToken(TestTokens.Ops());
+        return (await ops.GetFromJsonAsync<JsonElement>($"/ops/members/{memberId}/accounts", TestContext.Current.CancellationToken))
+            .GetProperty("accounts").EnumerateArray().Single(a => a.GetProperty("channel").GetString() == "online");
+    }
+
+    private static async Task<string> ProblemTypeAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString()!;
+
+    [Fact]
+    [Trait("Rule", "L13")]
+    public async Task Should_credit_a_correction_as_an_earned_lot_expiring_in_60_months_once_per_idempotency_key()
+    {
+        var memberId = Guid.NewGuid();
+        var body = new { channel = "online", points = 700, kind = "correction", reason = "Earning missed by a POS fault" };
+        var key = Guid.NewGuid().ToString();
+
+        var first = await CreditAsync(memberId, body, key);
+        var repeat = await CreditAsync(memberId, body, key);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, repeat.StatusCode);
+        var online = await OnlineAsync(memberId);
+        Assert.Equal(700, online.GetProperty("balance").GetInt64());
+        Assert.Equal(Now.AddMonths(60), online.GetProperty("nextExpiry").GetProperty("at").GetDateTimeOffset(), TimeSpan.FromSeconds(5)); // the clock runs on
+    }
+
+    [Fact]
+    [Trait("Rule", "L19")]
+    public async Task Should_grant_a_promotion_only_with_an_expiry_and_never_as_transferable()
+    {
+        var memberId = Guid.NewGuid();
+
+        var noExpiry = await CreditAsync(memberId, new { channel = "online", points = 500, kind = "promotion", reason = "Spring campaign" });
+        var granted = await CreditAsync(memberId, new { channel = "online", points = 500, kind = "promotion", reason = "Spring campaign", expiresAt = Now.AddDays(30) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, noExpiry.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        var lot = await conn.QuerySingleAsync<(string Source, bool Transferable, DateTime ExpiresAt)>(
+            "select source, transferable, expires_at from lots where member_id = @memberId", new { memberId });
+        Assert.Equal(("promotion", false), (lot.Source, lot.Transferable));
+        Assert.Equal(Now.AddDays(30).UtcDateTime, DateTime.SpecifyKind(lot.ExpiresAt, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    [Trait("Rule", "L12")]
+    public async Task Should_credit_a_receipt_once_within_a_year_dated_from_the_purchase()
+    {
+        var memberId = Guid.NewGuid();
+        var receipt = $"POS-{Guid.NewGuid():N}";
+        var purchasedAt = Now.AddDays(-364);
+
+        var credited = await CreditAsync(memberId, new { channel = "offline", points = 420, kind = "missed-earning", reason = "Receipt shown at desk", receiptReference = receipt, purchasedAt });
+        var again = await CreditAsync(Guid.NewGuid(), new { channel = "offline", points = 420, kind = "missed-earning", reason = "Same receipt", receiptReference = receipt, purchasedAt });
+        var tooLate = await CreditAsync(memberId, new { channel = "offline", points = 420, kind = "missed-earning", reason = "Old receipt", receiptReference = $"POS-{Guid.NewGuid():N}", purchasedAt = Now.AddDays(-366) });
+
+        Assert.Equal(HttpStatusCode.Created, credited.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("/problems/receipt-already-credited", await ProblemTypeAsync(again));
+        Assert.Equal(HttpStatusCode.Conflict, tooLate.StatusCode);
+        Assert.Equal("/problems/missed-earning-too-late", await ProblemTypeAsync(tooLate));
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        var expiresAt = await conn.ExecuteScalarAsync<DateTime>("select expires_at from lots where reference = @receipt", new { receipt });
+        Assert.Equal(purchasedAt.AddMonths(60).UtcDateTime, expiresAt);
+    }
+
+    [Fact]
+    public async Task Should_refuse_credits_from_members_and_bad_requests()
+    {
+        var memberId = Guid.NewGuid();
+        var asMember = await CreditAsync(memberId, new { channel = "online", points = 100, kind = "correction", reason = "x" },
+            token: TestTokens.Member(memberId, "m@example.com"));
+        var badChannel = await CreditAsync(memberId, new { channel = "moon", points = 0, kind = "gift", reason = "" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, asMember.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badChannel.StatusCode);
+        var errors = (await badChannel.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("errors");
+        Assert.All(new[] { "channel", "points", "kind", "reason" }, f => Assert.True(errors.TryGetProperty(f, out _), f));
+        Assert.Equal(0, (await OnlineAsync(memberId)).GetProperty("balance").GetInt64());
+    }
+}
