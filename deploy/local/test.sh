@@ -16,6 +16,11 @@ export REWARDS_TEST_SMTP="smtp://127.0.0.1:1025"
 export REWARDS_TEST_MAIL_API="http://127.0.0.1:1080"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# Each test class makes its own database (t_…); drop those of earlier runs.
+for db in $(psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -Atc "select datname from pg_database where datname like 't\_%'" 2>/dev/null); do
+  psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1 || true
+done
+
 rm -rf "$results"; mkdir -p "$results"
 dotnet test "$root/Rewards.sln" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}

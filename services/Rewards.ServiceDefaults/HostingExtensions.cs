@@ -84,12 +84,12 @@ public static class HostingExtensions
         app.UseSerilogRequestLogging();
         app.UseAuthentication();
         app.UseAuthorization();
-        if (app.Services.GetService<Npgsql.NpgsqlDataSource>() is not null) app.UseMiddleware<IdempotencyMiddleware>();
         app.Use(async (context, next) =>
         {
             using var _ = Serilog.Context.LogContext.PushProperty("MemberId", context.User.FindFirst("sub")?.Value);
             await next(context);
         });
+        if (app.Services.GetService<Npgsql.NpgsqlDataSource>() is not null) app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

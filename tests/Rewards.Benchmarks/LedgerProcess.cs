@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Dapper;
+using Npgsql;
+using Rewards.Testing;
+
+namespace Rewards.Benchmarks;
+
+/// <summary>The Ledger as a real process on Kestrel, on a fresh database, driven over HTTP.</summary>
+internal sealed class LedgerProcess : IAsyncDisposable
+{
+    private const string Url = "http://127.0.0.1:5193";
+    private readonly Process _process;
+    private readonly HttpClient _http;
+    private Guid[] _members = [];
+
+    public string ConnectionString { get; }
+
+    private LedgerProcess(Process process, string connectionString)
+    {
+        _process = process;
+        ConnectionString = connectionString;
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(Url),
+            Timeout = TimeSpan.FromMinutes(10),
+        };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Ops());
+    }
+
+    public static async Task<LedgerProcess> StartAsync(string root, string server)
+    {
+        Run("dotnet", $"build -c Release -v q -nologo {Path.Combine(root, "services/Ledger/Rewards.Ledger")}");
+        var database = $"rewards_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
+        var dll = Path.Combine(root, "services/Ledger/Rewards.Ledger/bin/Release/net10.0/Rewards.Ledger.dll");
+        var psi = new ProcessStartInfo("dotnet", dll) { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true };
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        psi.Environment["Urls"] = Url;
+        psi.Environment["ConnectionStrings__Ledger"] = connectionString;
+        psi.Environment["Jwt__SigningKey"] = ServiceHost<object>.SigningKey;
+        psi.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        var ledger = new LedgerProcess(process, connectionString);
+        for (var i = 0; i < 240; i++)
+        {
+            try
+            {
+                if ((await ledger._http.GetAsync("/health/ready")).IsSuccessStatusCode) return ledger;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(250);
+        }
+        throw new InvalidOperationException("The Ledger did not become ready");
+    }
+
+    public async Task LoadMembersAsync(int members)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.ExecuteAsync(
+            """
+            insert into accounts (id, member_id, channel, bucket, created_at)
+            select gen_random_uuid(), m.id, c, b, now()
+            from (select gen_random_uuid() as id from generate_series(1, @members)) m,
+                 unnest(array['online', 'offline']) c, unnest(array['earned', 'pending']) b
+            """, new { members }, commandTimeout: 600);
+        _members = [.. await conn.QueryAsync<Guid>("select distinct member_id from accounts where member_id is not null")];
+    }
+
+    public async Task<double> CreditsPerSecondAsync(int clients, int seconds, bool oneMember)
+    {
+        var hot = _members[0];
+        var done = 0L;
+        var failed = 0L;
+        var stopwatch = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            var random = new Random(client);
+            while (stopwatch.Elapsed < until)
+            {
+                var member = oneMember ? hot : _members[random.Next(_members.Length)];
+                var response = await _http.PostAsJsonAsync($"/ops/members/{member}/credits",
+                    new { channel = "online", points = 10, kind = "correction", reason = "benchmark" });
+                if (response.IsSuccessStatusCode) Interlocked.Increment(ref done);
+                else Interlocked.Increment(ref failed);
+            }
+        }));
+        if (failed > 0) Console.WriteLine($"    {failed} credits failed");
+        return done / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    public async Task<(double P50, double P99, double Served)> BalanceLatencyAsync(int perSecond, int seconds)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var tasks = new List<Task>();
+        var stopwatch = Stopwatch.StartNew();
+        var sent = 0;
+        var random = new Random(7);
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            // Open loop: send what the schedule says is due, whatever the server's speed.
+            var due = (int)(stopwatch.Elapsed.TotalSeconds * perSecond);
+            for (; sent < due; sent++)
+            {
+                var member = _members[random.Next(_members.Length)];
+                tasks.Add(Task.Run(async () =>
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    using var response = await _http.GetAsync($"/ops/members/{member}/accounts");
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (response.IsSuccessStatusCode) latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }));
+            }
+            await Task.Delay(1);
+        }
+        await Task.WhenAll(tasks);
+        var sorted = latencies.Order().ToArray();
+        return (Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length / stopwatch.Elapsed.TotalSeconds);
+    }
+
+    public async Task<TimeSpan> ExpireAsync(int lots)
+    {
+        await using (var conn = new NpgsqlConnection(ConnectionString))
+        {
+            // Due lots spread over the members, with the member balances that hold them.
+            await conn.ExecuteAsync(
+                """
+                insert into lots (id, member_id, channel, source, reference, amount, remaining, status, earned_at, expires_at, transferable, created_at)
+                select gen_random_uuid(), m.member_id, 'online', 'correction', 'bench:' || g, 10, 10, 'earned',
+                       now() - interval '61 months', now() - interval '1 day', true, now()
+                from generate_series(1, @lots) g
+                join (select member_id, row_number() over (order by member_id) - 1 as n from accounts where bucket = 'earned' and channel = 'online') m
+                  on m.n = g % @members;
+                update accounts a set balance = a.balance + l.total
+                from (select member_id, sum(remaining) as total from lots where reference like 'bench:%' group by member_id) l
+                where a.member_id = l.member_id and a.channel = 'online' and a.bucket = 'earned';
+                analyze lots; analyze accounts;
+                """, new { lots, members = _members.Length }, commandTimeout: 1200);
+        }
+        var stopwatch = Stopwatch.StartNew();
+        var run = await _http.PostAsync("/ops/jobs/expiry/run", null);
+        var result = await run.Content.ReadAsStringAsync();
+        stopwatch.Stop();
+        Console.WriteLine($"    {result}");
+        return stopwatch.Elapsed;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static void Run(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments))!;
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text;
+using Rewards.Benchmarks;
+
+// Ledger benchmark (issue: Rewards-Ledger engine). Needs deploy/local/servers-up.sh to have run.
+// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --expire 1000000]
+var options = BenchOptions.Parse(args);
+var root = BenchOptions.RepositoryRoot();
+var server = "Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres;Maximum Pool Size=200";
+var report = new StringBuilder();
+void Print(string line) { Console.WriteLine(line); report.AppendLine(line); }
+
+Print($"# Ledger benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {options}");
+
+// (a) the physical reference: single-row INSERT commits per second, 8 clients.
+var reference = await Pgbench.InsertCommitsPerSecondAsync(options.Seconds);
+Print($"(a) pgbench single-row INSERT, 8 clients: {reference:N0} commits/s");
+
+await using var ledger = await LedgerProcess.StartAsync(root, server);
+await ledger.LoadMembersAsync(options.Members);
+Print($"    loaded {options.Members:N0} members");
+
+// (b) credits/s through the HTTP posting path, 64 clients spread over members; (c) the same on one member.
+var spread = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: false);
+Print($"(b) ops credits over HTTP, 64 clients, spread: {spread:N0}/s = {spread / reference:0.00} × (a)  [target ≥ 0.50]");
+var hot = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: true);
+Print($"(c) ops credits over HTTP, 64 clients, one member: {hot:N0}/s = {hot / spread:0.00} × (b)  [target ≥ 0.50]");
+
+// (d) balance latency at a fixed arrival rate.
+var (p50, p99, achieved) = await ledger.BalanceLatencyAsync(2000, options.Seconds);
+Print($"(d) balance at 2,000 req/s offered ({achieved:N0}/s served): p50 {p50:0.00} ms, p99 {p99:0.00} ms  [target p99 ≤ 5 ms]");
+
+// (e) expiring due lots in one job run.
+var expiry = await ledger.ExpireAsync(options.Expire);
+Print($"(e) expiry job over {options.Expire:N0} due lots: {expiry.TotalSeconds:0.0} s  [target ≤ 30 s]");
+Print("(b2) OrderPaid events earned per second from the broker: not measured yet");
+
+var docs = Path.Combine(root, "docs", "benchmarks.md");
+Directory.CreateDirectory(Path.GetDirectoryName(docs)!);
+await File.AppendAllTextAsync(docs, $"\n```\n{report}```\nCommand: `dotnet run -c Release --project tests/Rewards.Benchmarks -- {string.Join(' ', args)}`\n");
+Console.WriteLine($"appended to {docs}");
