@@ -20,7 +20,12 @@ public sealed class MemberDirectory(IServiceProvider services) : InboxConsumer<M
 
     public sealed record Entry(string Email, string Name);
 
-    public static Task<Entry?> FindAsync(NpgsqlTransaction tx, Guid memberId, CancellationToken ct) =>
-        tx.Connection!.QuerySingleOrDefaultAsync<Entry>(new CommandDefinition(
-            "select email, name from member_directory where member_id = @memberId", new { memberId }, tx, cancellationToken: ct));
+    /// <summary>
+    /// The member's entry. Filled from MemberRegistered, which may not have arrived yet: then this throws, so that
+    /// MassTransit retries the message instead of losing the e-mail.
+    /// </summary>
+    public static async Task<Entry> GetAsync(NpgsqlTransaction tx, Guid memberId, CancellationToken ct) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<Entry>(new CommandDefinition(
+            "select email, name from member_directory where member_id = @memberId", new { memberId }, tx, cancellationToken: ct))
+        ?? throw new InvalidOperationException($"Member {memberId} is not in the directory yet");
 }

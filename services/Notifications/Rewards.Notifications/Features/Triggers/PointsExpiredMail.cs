@@ -13,10 +13,7 @@ public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail) :
 
     protected override async Task HandleAsync(PointsExpired message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        // The member directory is filled from MemberRegistered; if that has not arrived yet, throwing makes
-        // MassTransit retry this message rather than lose the e-mail.
-        var member = await MemberDirectory.FindAsync(tx, message.MemberId, ct)
-            ?? throw new InvalidOperationException($"Member {message.MemberId} is not in the directory yet");
+        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
         // One e-mail per expiry event; the event id is stable across redeliveries (the inbox covers those).
         await mail.EnqueueAsync(tx, new Mail(message.LotIds.Order().First(), Type, message.MemberId, member.Email,
             "Some of your points have expired",

@@ -13,8 +13,7 @@ public sealed class PointsExpiringSoonMail(IServiceProvider services, Mailbox ma
 
     protected override async Task HandleAsync(PointsExpiringSoon message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.FindAsync(tx, message.MemberId, ct)
-            ?? throw new InvalidOperationException($"Member {message.MemberId} is not in the directory yet");
+        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
         await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
             "Your points expire soon",
             string.Create(CultureInfo.InvariantCulture, $"""
