@@ -1,6 +1,6 @@
 namespace Rewards.Benchmarks;
 
-internal sealed record BenchOptions(int Seconds, int Members, int Expire)
+internal sealed record BenchOptions(int Seconds, int Members, int Events, int Expire)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -9,7 +9,7 @@ internal sealed record BenchOptions(int Seconds, int Members, int Expire)
             var i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
         }
-        return new BenchOptions(Get("--seconds", 10), Get("--members", 100_000), Get("--expire", 1_000_000));
+        return new BenchOptions(Get("--seconds", 10), Get("--members", 100_000), Get("--events", 20_000), Get("--expire", 1_000_000));
     }
 
     public static string RepositoryRoot()
@@ -19,5 +19,5 @@ internal sealed record BenchOptions(int Seconds, int Members, int Expire)
         throw new InvalidOperationException("Run the benchmark from inside the repository");
     }
 
-    public override string ToString() => $"{Seconds} s per phase, {Members:N0} members, {Expire:N0} lots to expire";
+    public override string ToString() => $"{Seconds} s per phase, {Members:N0} members, {Events:N0} events, {Expire:N0} lots to expire";
 }

@@ -17,6 +17,7 @@ internal sealed class LedgerProcess : IAsyncDisposable
     private Guid[] _members = [];
 
     public string ConnectionString { get; }
+    public Guid[] Members => _members;
 
     private LedgerProcess(Process process, string connectionString)
     {
