@@ -41,3 +41,83 @@ public sealed record PointsExpiringSoon
     public required long Points { get; init; }
     public required DateOnly ExpiresOn { get; init; }
 }
+
+/// <summary>L9: held points were redeemed (the order's payment was confirmed).</summary>
+public sealed record PointsRedeemed
+{
+    public required Guid HoldId { get; init; }
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public Guid? OrderId { get; init; }
+    public required long Points { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>
+/// L9: a hold ended without redemption (released, or timed out after 30 min: <see cref="Reason"/> "timeout"), or a
+/// commit came for a hold that had already ended (<see cref="CommitRefused"/>).
+/// </summary>
+public sealed record PointsHoldReleased
+{
+    public required Guid HoldId { get; init; }
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public Guid? OrderId { get; init; }
+    public required long Points { get; init; }
+    public required string Reason { get; init; }
+    public bool CommitRefused { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>L9: points an order was paid with went back into the lots they came from (expired ones expire again at once).</summary>
+public sealed record PointsReturned
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required string Reference { get; init; }
+    public required long Points { get; init; }
+    public required long ExpiredAgain { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>L4/L7/L13: points were taken back (pending points voided, earned points clawed back, or an ops debit).</summary>
+public sealed record PointsClawedBack
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required string Reference { get; init; }
+    public required long PendingVoided { get; init; }
+    public required long EarnedClawedBack { get; init; }
+    public required long BalanceAfter { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>L8: the account's balance went below zero (the member owes points; see L15).</summary>
+public sealed record BalanceWentNegative
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Balance { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>L10: a gift between two members of one channel; the receiver's lots are listed with their expiry.</summary>
+public sealed record PointsGifted
+{
+    public required Guid GiftId { get; init; }
+    public required Guid FromMemberId { get; init; }
+    public required Guid ToMemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>L14: the member's points were forfeited (end of the grace period, erasure, or unauthorised points).</summary>
+public sealed record PointsForfeited
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+    public required string Reason { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

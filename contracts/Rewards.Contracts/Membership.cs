@@ -11,3 +11,38 @@ public sealed record MemberRegistered
     public required bool NewMemberBenefits { get; init; }
     public required DateTimeOffset RegisteredAt { get; init; }
 }
+
+/// <summary>M7: the member withdrew; their points stay usable until <see cref="GraceEndsAt"/> and are then forfeited (L14).</summary>
+public sealed record MemberWithdrawn
+{
+    public required Guid MemberId { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required DateTimeOffset GraceEndsAt { get; init; }
+}
+
+/// <summary>
+/// M8/M9: the member was disqualified. Points go at <see cref="GraceEndsAt"/> (L14); the credits named in
+/// <see cref="UnauthorisedPostingIds"/> are forfeited at once.
+/// </summary>
+public sealed record MemberDisqualified
+{
+    public required Guid MemberId { get; init; }
+    public required string Reason { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required DateTimeOffset GraceEndsAt { get; init; }
+    public IReadOnlyList<Guid> UnauthorisedPostingIds { get; init; } = [];
+}
+
+/// <summary>M8: ops reinstated the member; a forfeiture still in its grace period is called off.</summary>
+public sealed record MemberReinstated
+{
+    public required Guid MemberId { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>M5/M7: the member's personal data was erased; any points left are forfeited at once (L14).</summary>
+public sealed record MemberErased
+{
+    public required Guid MemberId { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

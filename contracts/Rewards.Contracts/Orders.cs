@@ -29,3 +29,40 @@ public sealed record OrderDelivered
     public Guid? MemberId { get; init; }
     public required DateTimeOffset DeliveredAt { get; init; }
 }
+
+public sealed record OrderPickedUp
+{
+    public required Guid OrderId { get; init; }
+    public Guid? MemberId { get; init; }
+    public required DateTimeOffset PickedUpAt { get; init; }
+}
+
+/// <summary>
+/// The order was cancelled (O4). A paid order's points are taken back (L7) and points it was paid with are
+/// returned to their lots (L9); an unpaid order's points hold is released.
+/// </summary>
+public sealed record OrderCancelled
+{
+    public required Guid OrderId { get; init; }
+    public Guid? MemberId { get; init; }
+    /// <summary>The checkout's points hold, if the order used points.</summary>
+    public Guid? PointsHoldId { get; init; }
+    public required bool WasPaid { get; init; }
+    public required decimal RefundUsd { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>
+/// Money (and possibly points) went back to the buyer of a delivered or partly cancelled order (O4, O5). The Ledger
+/// claws back floor(points earned on <see cref="RefundUsd"/>) (L7) and returns <see cref="PointsReturned"/> of the
+/// points the order was paid with (L9).
+/// </summary>
+public sealed record OrderRefunded
+{
+    public required Guid RefundId { get; init; }
+    public required Guid OrderId { get; init; }
+    public Guid? MemberId { get; init; }
+    public required decimal RefundUsd { get; init; }
+    public long PointsReturned { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

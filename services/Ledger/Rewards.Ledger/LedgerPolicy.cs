@@ -17,4 +17,16 @@ public sealed class LedgerPolicy
     [Range(0, 1_000_000)] public long WelcomeBonusPoints { get; set; } = 1000;
     /// <summary>L19: days until the welcome bonus expires.</summary>
     [Range(1, 3650)] public int WelcomeBonusDays { get; set; } = 90;
+    /// <summary>L9: redemptions, gifts and transfers move multiples of this many points.</summary>
+    [Range(1, 1_000_000)] public int PointsUnit { get; set; } = 10;
+    /// <summary>L9: minutes a checkout hold lasts before it is released.</summary>
+    [Range(1, 24 * 60)] public int HoldMinutes { get; set; } = 30;
+    /// <summary>L10: a gifted lot with fewer months left than this …</summary>
+    [Range(0, 120)] public int GiftMinimumMonthsLeft { get; set; } = 6;
+    /// <summary>L10: … has its expiry extended by this many months.</summary>
+    [Range(0, 120)] public int GiftExtensionMonths { get; set; } = 6;
+    /// <summary>L15: the least a member pays off a negative balance with, in USD.</summary>
+    [Range(0.0, 1000.0)] public decimal PayoffMinimumUsd { get; set; } = 1.00m;
+    /// <summary>L15: USD per point owed (1,000 points = USD 1.00).</summary>
+    [Range(0.0, 1.0)] public decimal UsdPerPoint { get; set; } = 0.001m;
 }

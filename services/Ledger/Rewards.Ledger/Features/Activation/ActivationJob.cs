@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Ledger.Data;
+using Rewards.Ledger.Domain;
 using Rewards.ServiceDefaults.Jobs;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -10,8 +11,8 @@ namespace Rewards.Ledger.Features.Activation;
 
 /// <summary>
 /// L4: pending lots whose 48 h have passed become earned. The earned date is the due time, not the run time,
-/// so a late run dates points the same. Lots are claimed with SKIP LOCKED and flipped in the same transaction
-/// as their postings: two runs at once never activate a lot twice.
+/// so a late run dates points the same. Each batch locks the accounts of its lots, then re-reads the lots: two runs
+/// at once never activate a lot twice.
 /// </summary>
 public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy) : IClockJob
 {
@@ -38,34 +39,54 @@ public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var due = (await conn.QueryAsync<DueLot>(new CommandDefinition(
+        var due = (await conn.QueryAsync<(Guid Id, Guid MemberId, string Channel)>(new CommandDefinition(
             """
-            select id, member_id as MemberId, channel, amount, activate_after as ActivateAfter from lots
+            select id, member_id, channel from lots
             where status = 'pending' and activate_after <= @now
             order by activate_after, id
             limit @limit
-            for update skip locked
             """, new { now, limit = BatchSize }, tx, cancellationToken: ct))).AsList();
+        if (due.Count == 0) return (0, 0);
 
-        foreach (var lot in due)
+        var session = new LedgerSession(tx, outbox, now);
+        await session.LockAsync(due.Select(l => (l.MemberId, l.Channel)), loadLots: false, ct);
+        // Under the account locks the lots are stable; one another run has activated meanwhile is no longer pending.
+        var lots = await session.LotsByIdAsync(due.Select(l => l.Id), ct);
+        long points = 0;
+        foreach (var lot in lots.Values.Where(l => l.Status == "pending" && l.ActivateAfter <= now))
         {
-            var accounts = await LedgerWriter.EnsureAccountsAsync(tx, lot.MemberId, lot.Channel, now, ct);
-            var earnedAt = lot.ActivateAfter;
-            var expiresAt = earnedAt.AddMonths(policy.Value.ExpiryMonths);
-            await conn.ExecuteAsync(new CommandDefinition(
-                "update lots set status = 'earned', earned_at = @earnedAt, expires_at = @expiresAt where id = @id",
-                new { lot.Id, earnedAt, expiresAt }, tx, cancellationToken: ct));
-            await LedgerWriter.PostAsync(tx, new LedgerEntry("activate", lot.Id.ToString(), $"activate:{lot.Id}", "system:activation",
-                earnedAt, lot.Id, [new Leg(accounts.Pending, -lot.Amount, true), new Leg(accounts.Earned, lot.Amount, true)]), ct);
-            await outbox.EnqueueAsync(tx, new PointsEarned
-            {
-                MemberId = lot.MemberId, Channel = lot.Channel, LotId = lot.Id, Points = lot.Amount, ExpiresAt = expiresAt, At = earnedAt,
-            }, ct: ct);
+            points += Activate(session, lot);
         }
+        await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
-        if (due.Count > 0) outbox.Flush();
-        return (due.Count, due.Sum(l => l.Amount));
+        outbox.Flush();
+        return (due.Count, points);
     }
 
-    private sealed record DueLot(Guid Id, Guid MemberId, string Channel, long Amount, DateTimeOffset ActivateAfter);
+    /// <summary>
+    /// Moves the lot's points from pending to earned, dated at the due time. A negative balance is paid down first
+    /// (L8): the lot keeps only what is left.
+    /// </summary>
+    private long Activate(LedgerSession session, LotRow lot)
+    {
+        var book = session.Book(lot.MemberId, lot.Channel);
+        var earnedAt = lot.ActivateAfter!.Value;
+        var points = lot.Remaining;
+        var (paysDebt, _) = PointsRules.SplitCredit(book.Earned.Balance, points);
+        lot.Status = "earned";
+        lot.EarnedAt = earnedAt;
+        lot.ExpiresAt = earnedAt.AddMonths(policy.Value.ExpiryMonths);
+        lot.Remaining = points - paysDebt;
+        session.Changed(lot);
+        if (points > 0)
+        {
+            session.Post(new Entry("activate", lot.Reference, $"activate:{lot.Id}", "system:activation", earnedAt, lot.Id),
+                Leg.Of(book.Pending, -points), Leg.Of(book.Earned, points));
+            session.Publish(new PointsEarned
+            {
+                MemberId = lot.MemberId, Channel = lot.Channel, LotId = lot.Id, Points = points, ExpiresAt = lot.ExpiresAt.Value, At = earnedAt,
+            });
+        }
+        return points;
+    }
 }

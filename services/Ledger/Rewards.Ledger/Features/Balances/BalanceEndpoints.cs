@@ -18,68 +18,91 @@ public sealed record PostingView(Guid PostingId, DateTimeOffset At, string Kind,
 
 public sealed record PostingsPage(IReadOnlyList<PostingView> Items, string? NextCursor);
 
+/// <summary>A lot with points left: the member's expiry schedule (L5, L6).</summary>
+public sealed record LotView(Guid LotId, string Channel, string Source, DateTimeOffset? EarnedAt, DateTimeOffset? ExpiresAt, long Amount, long Remaining,
+    string Status, bool Transferable);
+
 public static class BalanceEndpoints
 {
     public static void MapBalances(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
         me.MapGet("", (ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => GetAccountsAsync(user.MemberId(), db, ct));
-        me.MapGet("/postings", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, long? cursor, int? limit, CancellationToken ct) =>
+        me.MapGet("/postings", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, string? cursor, int? limit, CancellationToken ct) =>
             GetPostingsAsync(user.MemberId(), channel, cursor, limit, db, ct));
+        me.MapGet("/lots", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(user.MemberId(), channel, db, ct));
 
         var ops = app.MapGroup("/ops/members/{memberId:guid}/accounts").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
         ops.MapGet("", (Guid memberId, NpgsqlDataSource db, CancellationToken ct) => GetAccountsAsync(memberId, db, ct));
-        ops.MapGet("/postings", (Guid memberId, NpgsqlDataSource db, string? channel, long? cursor, int? limit, CancellationToken ct) =>
+        ops.MapGet("/postings", (Guid memberId, NpgsqlDataSource db, string? channel, string? cursor, int? limit, CancellationToken ct) =>
             GetPostingsAsync(memberId, channel, cursor, limit, db, ct));
+        ops.MapGet("/lots", (Guid memberId, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(memberId, channel, db, ct));
     }
 
     public static async Task<Ok<AccountsView>> GetAccountsAsync(Guid memberId, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<(string Channel, long Earned, long Pending, DateTimeOffset? ExpiryAt, long? ExpiryPoints)>(new CommandDefinition(
+        var rows = (await conn.QueryAsync<(string Channel, long Earned, long Pending, long Held, DateTimeOffset? ExpiryAt, long? ExpiryPoints)>(new CommandDefinition(
             """
             select c.channel,
-                   coalesce((select balance from accounts where member_id = @memberId and channel = c.channel and bucket = 'earned'), 0),
-                   coalesce((select balance from accounts where member_id = @memberId and channel = c.channel and bucket = 'pending'), 0),
+                   coalesce(sum(a.balance) filter (where a.bucket = 'earned'), 0)::bigint,
+                   coalesce(sum(a.balance) filter (where a.bucket = 'pending'), 0)::bigint,
+                   coalesce(sum(a.balance) filter (where a.bucket = 'held'), 0)::bigint,
                    e.expires_at, e.points
             from unnest(array['online', 'offline']) as c(channel)
+            left join accounts a on a.member_id = @memberId and a.channel = c.channel
             left join lateral (
                 select expires_at, sum(remaining)::bigint as points from lots
                 where member_id = @memberId and channel = c.channel and status = 'earned' and remaining > 0
                 group by expires_at order by expires_at limit 1
             ) e on true
+            group by c.channel, e.expires_at, e.points
+            order by c.channel desc
             """, new { memberId }, cancellationToken: ct))).ToList();
+        // Held points are still the member's until the order is paid; they are not spendable.
         return TypedResults.Ok(new AccountsView(memberId, [.. rows.Select(r => new ChannelBalance(
-            r.Channel, r.Earned, Math.Max(0, r.Earned), r.Pending, 0,
+            r.Channel, r.Earned + r.Held, Math.Max(0, r.Earned), r.Pending, r.Held,
             r.ExpiryAt is { } at ? new NextExpiry(at, r.ExpiryPoints ?? 0) : null))]));
     }
 
     public static async Task<Results<Ok<PostingsPage>, ValidationProblem>> GetPostingsAsync(
-        Guid memberId, string? channel, long? cursor, int? limit, NpgsqlDataSource db, CancellationToken ct)
+        Guid memberId, string? channel, string? cursor, int? limit, NpgsqlDataSource db, CancellationToken ct)
     {
+        Guid? after = Guid.TryParse(cursor, out var parsed) ? parsed : null;
         var errors = new FieldErrors()
             .Require(channel is null || Channel.IsValid(channel), "channel", "One of: online, offline.")
-            .Require(limit is null or (>= 1 and <= 200), "limit", "Between 1 and 200.");
+            .Require(limit is null or (>= 1 and <= 200), "limit", "Between 1 and 200.")
+            .Require(cursor is null || after is not null, "cursor", "A nextCursor from an earlier page.");
         if (errors.Count > 0) return Problems.Validation(errors);
         var take = limit ?? 50;
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        // The cursor is the posting's position in the member's history (newest first): a bigint surrogate keeps it opaque enough.
-        var items = (await conn.QueryAsync<(long Position, Guid PostingId, DateTimeOffset At, string Kind, string Bucket, long Amount, long BalanceAfter, string Reference)>(
-            new CommandDefinition(
-                """
-                select * from (
-                    select row_number() over (order by p.effective_at, p.id) as position,
-                           p.id, p.effective_at, p.kind, a.bucket, p.amount, p.balance_after, p.reference
-                    from postings p join accounts a on a.id = p.account_id
-                    where a.member_id = @memberId and (@channel::text is null or a.channel = @channel)
-                ) h
-                where @cursor::bigint is null or h.position < @cursor
-                order by h.position desc
-                limit @take
-                """, new { memberId, channel, cursor, take = take + 1 }, cancellationToken: ct))).ToList();
-        var next = items.Count > take ? items[take - 1].Position.ToString() : null;
-        return TypedResults.Ok(new PostingsPage(
-            [.. items.Take(take).Select(p => new PostingView(p.PostingId, p.At, p.Kind, p.Bucket, p.Amount, p.BalanceAfter, p.Reference))], next));
+        // Keyset paging on the posting id, which is time-ordered (UUIDv7): newest first, stable while new postings arrive.
+        var items = (await conn.QueryAsync<PostingView>(new CommandDefinition(
+            """
+            select p.id as PostingId, p.effective_at as At, p.kind, a.bucket, p.amount, p.balance_after as BalanceAfter, p.reference
+            from postings p join accounts a on a.id = p.account_id
+            where a.member_id = @memberId and (@channel::text is null or a.channel = @channel) and (@after::uuid is null or p.id < @after)
+            order by p.id desc
+            limit @take
+            """, new { memberId, channel, after, take = take + 1 }, cancellationToken: ct))).ToList();
+        var next = items.Count > take ? items[take - 1].PostingId.ToString() : null;
+        return TypedResults.Ok(new PostingsPage([.. items.Take(take)], next));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<LotView>>, ValidationProblem>> GetLotsAsync(
+        Guid memberId, string? channel, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var errors = new FieldErrors().Require(channel is null || Channel.IsValid(channel), "channel", "One of: online, offline.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var lots = (await conn.QueryAsync<LotView>(new CommandDefinition(
+            """
+            select id as LotId, channel, source, earned_at as EarnedAt, expires_at as ExpiresAt, amount, remaining, status, transferable
+            from lots
+            where member_id = @memberId and (@channel::text is null or channel = @channel) and status in ('pending', 'earned') and remaining > 0
+            order by status desc, expires_at nulls last, earned_at, id
+            """, new { memberId, channel }, cancellationToken: ct))).ToList();
+        return TypedResults.Ok<IReadOnlyList<LotView>>(lots);
     }
 }

@@ -1,13 +1,10 @@
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using Rewards.Contracts.Ledger;
+using Microsoft.AspNetCore.Mvc;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
 using Rewards.ServiceDefaults.Http;
-using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Ledger.Features.Credits;
 
@@ -32,7 +29,8 @@ public sealed record CreditResult(Guid PostingTransactionId, Guid? LotId, long P
 /// <summary>
 /// L12, L13, L19: ops credits. Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
 /// with the kind's expiry and transfer rules. Repeats are made safe by the Idempotency-Key header (and, for missed
-/// earnings, by the receipt being creditable only once).
+/// earnings, by the receipt being creditable only once). They go through <see cref="CreditBatcher"/>, the path partner
+/// purchases use too.
 /// </summary>
 public static class CreditEndpoints
 {
@@ -49,8 +47,8 @@ public static class CreditEndpoints
             .WithSummary("Credit points to a member: correction (L13), promotion (L19) or missed earning (L12)");
 
     public static async Task<Results<Created<CreditResult>, ValidationProblem, ProblemHttpResult>> CreditAsync(
-        Guid memberId, CreditRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<LedgerPolicy> policy, CancellationToken ct)
+        Guid memberId, CreditRequest request, ClaimsPrincipal user, CreditBatcher credits, TimeProvider clock,
+        IOptions<LedgerPolicy> policy, [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         Kinds.TryGetValue(request.Kind, out var source);
@@ -69,53 +67,22 @@ public static class CreditEndpoints
                 $"Purchases of {request.PurchasedAt:yyyy-MM-dd} could be credited until {request.PurchasedAt!.Value.AddYears(1):yyyy-MM-dd}.");
 
         var earnedAt = missed ? request.PurchasedAt!.Value : now;
-        var expiresAt = request.ExpiresAt ?? earnedAt.AddMonths(policy.Value.ExpiryMonths);
         var reference = missed ? request.ReceiptReference!.Trim() : $"{request.Kind}:{Guid.CreateVersion7()}";
-        var operatorId = user.FindFirstValue("sub");
-
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var accounts = await LedgerWriter.EnsureAccountsAsync(tx, memberId, request.Channel, now, ct);
-        var balance = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select balance from accounts where id = @id for update", new { id = accounts.Earned }, tx, cancellationToken: ct));
-        var (paysDebt, lotPoints) = PointsRules.SplitCredit(balance, request.Points);
-
-        Guid? lotId = lotPoints > 0 ? Guid.CreateVersion7() : null;
-        if (lotId is not null)
+        var outcome = await credits.CreditAsync(new CreditCommand
         {
-            try
-            {
-                await conn.ExecuteAsync(new CommandDefinition(
-                    """
-                    insert into lots (id, member_id, channel, source, reference, amount, remaining, status, earned_at, expires_at, transferable, created_at)
-                    values (@lotId, @memberId, @channel, @source, @reference, @lotPoints, @lotPoints, 'earned', @earnedAt, @expiresAt, @transferable, @now)
-                    """,
-                    new
-                    {
-                        lotId, memberId, channel = request.Channel, source = request.Kind, reference, lotPoints, earnedAt, expiresAt, now,
-                        transferable = source != LotSource.Promotion,
-                    }, tx, cancellationToken: ct));
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && missed)
-            {
-                return Problems.Of(409, "receipt-already-credited", "This receipt has already been credited",
-                    $"Receipt {reference} was credited before; a receipt earns once.");
-            }
-        }
-
-        var transactionId = await LedgerWriter.PostAsync(tx, new LedgerEntry(request.Kind, reference,
-            $"credit:{reference}", $"ops:{operatorId} ({request.Reason.Trim()})", now, lotId,
-            [new Leg(request.Kind == "correction" ? SystemAccounts.Adjustment : SystemAccounts.Issuance, -request.Points, false),
-             new Leg(accounts.Earned, request.Points, true)]), ct);
-        if (lotId is { } id)
+            MemberId = memberId, Channel = request.Channel, Points = request.Points, Source = source, Reference = reference,
+            IdempotencyKey = idempotencyKey is null ? $"credit:{reference}" : $"credit:{user.FindFirstValue("sub")}:{idempotencyKey}",
+            CausedBy = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()})", Kind = request.Kind,
+            SystemAccount = request.Kind == "correction" ? SystemAccounts.Adjustment : SystemAccounts.Issuance,
+            EarnedAt = earnedAt, ExpiresAt = request.ExpiresAt ?? earnedAt.AddMonths(policy.Value.ExpiryMonths),
+            Transferable = source != LotSource.Promotion,
+        }, ct);
+        if (outcome.Status == CreditStatus.ReceiptAlreadyCredited)
         {
-            await outbox.EnqueueAsync(tx, new PointsEarned
-            {
-                MemberId = memberId, Channel = request.Channel, LotId = id, Points = lotPoints, ExpiresAt = expiresAt, At = earnedAt,
-            }, ct: ct);
+            return Problems.Of(409, "receipt-already-credited", "This receipt has already been credited",
+                $"Receipt {reference} was credited before; a receipt earns once.");
         }
-        await tx.CommitAsync(ct);
-        outbox.Flush();
-        return TypedResults.Created($"/ops/members/{memberId}/accounts", new CreditResult(transactionId, lotId, paysDebt, lotPoints));
+        return TypedResults.Created($"/ops/members/{memberId}/accounts",
+            new CreditResult(outcome.TransactionId!.Value, outcome.LotId, outcome.PaidDebt, outcome.LotPoints));
     }
 }

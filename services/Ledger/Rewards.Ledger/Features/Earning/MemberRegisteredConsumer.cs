@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
@@ -17,32 +16,24 @@ public sealed class MemberRegisteredConsumer(IServiceProvider services, IOptions
 {
     protected override async Task HandleAsync(MemberRegistered message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var now = Clock.GetUtcNow();
-        var online = await LedgerWriter.EnsureAccountsAsync(tx, message.MemberId, Channel.Online, now, ct);
-        await LedgerWriter.EnsureAccountsAsync(tx, message.MemberId, Channel.Offline, now, ct);
+        var session = new LedgerSession(tx, Outbox, Clock.GetUtcNow());
+        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], loadLots: false, ct);
 
         var points = policy.Value.WelcomeBonusPoints;
-        if (!message.NewMemberBenefits || points == 0) return;
-
-        var lotId = Guid.CreateVersion7();
-        var earnedAt = message.RegisteredAt;
-        var expiresAt = earnedAt.AddDays(policy.Value.WelcomeBonusDays);
+        var book = session.Book(message.MemberId, Channel.Online);
         var reference = $"welcome:{message.MemberId}";
-        var inserted = await tx.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            insert into lots (id, member_id, channel, source, reference, amount, remaining, status, earned_at, expires_at, transferable, created_at)
-            select @lotId, @memberId, @channel, 'promotion', @reference, @points, @points, 'earned', @earnedAt, @expiresAt, false, @now
-            where not exists (select 1 from lots where member_id = @memberId and reference = @reference)
-            """,
-            new { lotId, memberId = message.MemberId, channel = Channel.Online, reference, points, earnedAt, expiresAt, now },
-            tx, cancellationToken: ct));
-        if (inserted == 0) return;
-
-        await LedgerWriter.PostAsync(tx, new LedgerEntry("welcome-bonus", reference, reference, "system:membership", earnedAt, lotId,
-            [new Leg(SystemAccounts.Issuance, -points, false), new Leg(online.Earned, points, true)]), ct);
-        await Outbox.EnqueueAsync(tx, new PointsEarned
+        if (message.NewMemberBenefits && points > 0 && !await session.AlreadyPostedAsync(book.Earned, reference, ct))
         {
-            MemberId = message.MemberId, Channel = Channel.Online, LotId = lotId, Points = points, ExpiresAt = expiresAt, At = earnedAt,
-        }, ct: ct);
+            var earnedAt = message.RegisteredAt;
+            var expiresAt = earnedAt.AddDays(policy.Value.WelcomeBonusDays);
+            var (_, lot, _) = session.CreditEarned(book, points, SystemAccounts.Issuance,
+                new Entry("welcome-bonus", reference, reference, "system:membership", earnedAt),
+                p => session.AddLot(book, LotSource.Promotion, reference, p, "earned", earnedAt, expiresAt, transferable: false));
+            if (lot is not null)
+            {
+                session.Publish(new PointsEarned { MemberId = message.MemberId, Channel = Channel.Online, LotId = lot.Id, Points = lot.Amount, ExpiresAt = expiresAt, At = earnedAt });
+            }
+        }
+        await session.SaveAsync(ct);
     }
 }

@@ -8,9 +8,10 @@ namespace Rewards.Ledger.Features.Expiry;
 
 /// <summary>
 /// L6: earned lots past their expiry date lose what is left to breakage. Set-based, in batches: one transaction
-/// claims a batch of due lots (SKIP LOCKED, so two runs never take the same lot), posts one balanced pair per lot
-/// (member account −remaining, breakage +remaining; dated at the expiry, keyed by lot id), zeroes the lots and
-/// queues one PointsExpired event per member and channel.
+/// selects a batch of due lots, locks their accounts in id order (as every writer does), re-checks the lots, posts one
+/// member posting per lot (dated at the expiry, keyed by lot id, so the database refuses a second one) and one breakage
+/// posting for the batch, zeroes the lots and queues one PointsExpired event per member and channel. Two runs at once
+/// serialise on the account locks; the second finds the lots already expired.
 /// </summary>
 public sealed class ExpiryJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock) : IClockJob
 {
@@ -24,40 +25,44 @@ public sealed class ExpiryJob(NpgsqlDataSource db, Outbox outbox, TimeProvider c
         long lots = 0, points = 0;
         while (true)
         {
-            var (batchLots, batchPoints) = await ExpireBatchAsync(ct);
+            var (claimed, batchLots, batchPoints) = await ExpireBatchAsync(ct);
             lots += batchLots;
             points += batchPoints;
-            if (batchLots < BatchSize) break;
+            if (claimed < BatchSize) break;
         }
         if (lots > 0) outbox.Flush();
         return $"expired {lots} lots, {points} points";
     }
 
-    private async Task<(long Lots, long Points)> ExpireBatchAsync(CancellationToken ct)
+    private async Task<(long Claimed, long Lots, long Points)> ExpireBatchAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(
+        var claimed = await conn.ExecuteAsync(new CommandDefinition(
             """
             create temp table expiring (
-                lot_id uuid primary key, transaction_id uuid not null, member_id uuid not null, channel text not null,
+                lot_id uuid primary key, member_id uuid not null, channel text not null,
                 account_id uuid not null, remaining bigint not null, expires_at timestamptz not null) on commit drop;
             insert into expiring
-            select l.id, gen_random_uuid(), l.member_id, l.channel, a.id, l.remaining, l.expires_at
+            select l.id, l.member_id, l.channel, a.id, l.remaining, l.expires_at
             from lots l join accounts a on a.member_id = l.member_id and a.channel = l.channel and a.bucket = 'earned'
             where l.status = 'earned' and l.remaining > 0 and l.expires_at <= @now
             order by l.expires_at, l.id
-            limit @batch
-            for update of l skip locked;
+            limit @batch;
             """, new { now, batch = BatchSize }, tx, cancellationToken: ct));
-        var claimed = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from expiring", transaction: tx, cancellationToken: ct));
-        if (claimed == 0) return (0, 0);
+        if (claimed == 0) return (0, 0, 0);
 
+        // Every writer of lots holds their member's account locks, taken in id order; so does this job. Under them the
+        // lots are stable: drop or correct what another writer (or another run) changed since the selection.
+        await conn.ExecuteAsync(new CommandDefinition(
+            "select count(*) from (select id from accounts where id in (select account_id from expiring) order by id for update) locked",
+            transaction: tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            -- Member accounts are locked in id order, as LedgerWriter does, so this cannot deadlock with postings.
-            select id from accounts where id in (select account_id from expiring) order by id for update;
+            delete from expiring e using lots l where l.id = e.lot_id and (l.status <> 'earned' or l.remaining = 0);
+            update expiring e set remaining = l.remaining from lots l where l.id = e.lot_id and l.remaining <> e.remaining;
+            analyze expiring;
 
             with per_account as (
                 select account_id, sum(remaining) as total, count(*) as n from expiring group by account_id
@@ -66,31 +71,32 @@ public sealed class ExpiryJob(NpgsqlDataSource db, Outbox outbox, TimeProvider c
                 from per_account p where a.id = p.account_id
                 returning a.id, a.balance + p.total as old_balance, a.last_seq - p.n as old_seq
             )
-            insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
+            insert into postings (transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
                                   reference, idempotency_key, caused_by, lot_id)
-            select gen_random_uuid(), e.transaction_id, e.account_id, u.old_seq + row_number() over w, 'expire', -e.remaining,
+            select @transactionId, e.account_id, u.old_seq + row_number() over w, 'expire', -e.remaining,
                    u.old_balance - sum(e.remaining) over w, e.expires_at, e.lot_id::text, 'expire:' || e.lot_id, 'system:expiry', e.lot_id
             from expiring e join updated u on u.id = e.account_id
             window w as (partition by e.account_id order by e.expires_at, e.lot_id rows between unbounded preceding and current row);
 
-            insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
+            -- The breakage side of the whole batch is one posting: the batch is one balanced ledger transaction.
+            insert into postings (transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
                                   reference, idempotency_key, caused_by, lot_id)
-            select gen_random_uuid(), transaction_id, @breakage, null, 'expire', remaining, null, expires_at,
-                   lot_id::text, 'expire:' || lot_id, 'system:expiry', lot_id
-            from expiring;
+            select @transactionId, @breakage, null, 'expire', sum(remaining), null, @now,
+                   'expiry-run', 'expire-batch:' || @transactionId, 'system:expiry', null
+            from expiring having count(*) > 0;
 
             update lots set remaining = 0, status = 'expired' from expiring e where lots.id = e.lot_id;
 
             insert into outbox_messages (message_id, message_type, body, created_at, next_attempt_at)
-            select gen_random_uuid(), 'Rewards.Contracts.Ledger.PointsExpired',
+            select uuid_v7(), 'Rewards.Contracts.Ledger.PointsExpired',
                    jsonb_build_object('memberId', member_id, 'channel', channel, 'points', sum(remaining),
                                       'lotIds', jsonb_agg(lot_id order by lot_id), 'at', max(expires_at)),
                    @now, @now
             from expiring group by member_id, channel;
-            """, new { now, breakage = SystemAccounts.Breakage }, tx, cancellationToken: ct));
-        var points = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select sum(remaining)::bigint from expiring", transaction: tx, cancellationToken: ct));
+            """, new { now, breakage = SystemAccounts.Breakage, transactionId = Guid.CreateVersion7() }, tx, cancellationToken: ct));
+        var (lots, points) = await conn.QuerySingleAsync<(long, long)>(new CommandDefinition(
+            "select count(*), coalesce(sum(remaining), 0)::bigint from expiring", transaction: tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return (claimed, points);
+        return (claimed, lots, points);
     }
 }

@@ -45,9 +45,18 @@ public static class VerifyEndpoints
                    a.bucket || ' balance ' || a.balance || ' but lots hold ' || coalesce(l.total, 0)
             from accounts a
             left join (select member_id, channel, status, sum(remaining) as total from lots group by member_id, channel, status) l
-                   on l.member_id = a.member_id and l.channel = a.channel
-                  and l.status = case a.bucket when 'earned' then 'earned' else 'pending' end
-            where a.member_id is not null and greatest(a.balance, 0) <> coalesce(l.total, 0)
+                   on l.member_id = a.member_id and l.channel = a.channel and l.status = a.bucket
+            where a.bucket in ('earned', 'pending') and greatest(a.balance, 0) <> coalesce(l.total, 0)
+            union all
+            select 'held-equals-open-holds', a.id, a.member_id,
+                   'Held balance ' || a.balance || ' but open holds hold ' || coalesce(h.total, 0)
+            from accounts a
+            left join (select member_id, channel, sum(points) as total from holds where status = 'open' group by member_id, channel) h
+                   on h.member_id = a.member_id and h.channel = a.channel
+            where a.bucket = 'held' and a.balance <> coalesce(h.total, 0)
+            union all
+            select 'pending-never-negative', a.id, a.member_id, 'Pending balance ' || a.balance
+            from accounts a where a.bucket in ('pending', 'held') and a.balance < 0
             union all
             select 'lot-remaining-in-range', null, member_id, 'Lot ' || id || ' has remaining ' || remaining || ' of ' || amount
             from lots where remaining < 0 or remaining > amount

@@ -1,0 +1,415 @@
+using Dapper;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+using Rewards.Ledger.Domain;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Ledger.Data;
+
+/// <summary>
+/// The one write path for postings, as a unit of work inside the caller's transaction:
+/// <list type="number">
+/// <item><see cref="LockAsync"/> locks every member account the work touches, in account-id order (so two sessions can
+/// never deadlock), creating missing ones, and loads their earned lots. Lots change only under these locks.</item>
+/// <item>The operation applies the pure rules of <c>Domain/</c> in memory: <see cref="Post"/>, <see cref="AddLot"/>,
+/// <see cref="Take"/>, <see cref="Publish"/>. Running balances and gap-free sequence numbers are assigned here.</item>
+/// <item><see cref="SaveAsync"/> writes lots, postings, allocations, account balances and outbox events in a few
+/// set-based statements, whatever the number of operations in the session.</item>
+/// </list>
+/// System accounts are never locked or updated (their balances are sums of postings), so no row is hot for everyone.
+/// </summary>
+public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeOffset now)
+{
+    private readonly Dictionary<(Guid, string), Book> _books = [];
+    private readonly List<LotRow> _newLots = [];
+    private readonly HashSet<LotRow> _changedLots = [];
+    private readonly List<PostingRow> _postings = [];
+    private readonly List<AllocationRow> _allocations = [];
+    private readonly List<object> _events = [];
+    private readonly HashSet<(Guid, string)> _keys = [];
+    private bool _locked;
+
+    public DateTimeOffset Now => now;
+    public NpgsqlTransaction Transaction => tx;
+    private NpgsqlConnection Connection => tx.Connection!;
+
+    public Book Book(Guid memberId, string channel) =>
+        _books.TryGetValue((memberId, channel), out var book) ? book
+            : throw new InvalidOperationException($"Accounts of {memberId}/{channel} were not locked in this session");
+
+    /// <summary>
+    /// Locks (creating when missing) the accounts of every (member, channel) in <paramref name="keys"/> in one statement,
+    /// ordered by account id. Call once per session, before any change. With <paramref name="loadLots"/> the earned lots
+    /// with points left are loaded, and those already past their expiry are expired first (L6).
+    /// </summary>
+    public async Task LockAsync(IEnumerable<(Guid MemberId, string Channel)> keys, bool loadLots, CancellationToken ct)
+    {
+        if (_locked) throw new InvalidOperationException("A session locks its accounts once, so locks are always taken in id order");
+        _locked = true;
+        var distinct = keys.Distinct().ToArray();
+        var members = distinct.Select(k => k.MemberId).ToArray();
+        var channels = distinct.Select(k => k.Channel).ToArray();
+
+        var rows = await SelectForUpdateAsync(members, channels, ct);
+        if (rows.Count < distinct.Length * Buckets.All.Length)
+        {
+            await Connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into accounts (id, member_id, channel, bucket, created_at)
+                select uuid_v7(), k.member_id, k.channel, b.bucket, @now
+                from unnest(@members, @channels) k(member_id, channel) cross join unnest(@buckets) b(bucket)
+                order by 2, 3, 4
+                on conflict do nothing
+                """, new { members, channels, buckets = Buckets.All, now }, tx, cancellationToken: ct));
+            rows = await SelectForUpdateAsync(members, channels, ct);
+        }
+        foreach (var group in rows.GroupBy(a => (a.MemberId, a.Channel)))
+        {
+            _books[group.Key] = new Book
+            {
+                MemberId = group.Key.MemberId, Channel = group.Key.Channel,
+                Earned = group.Single(a => a.Bucket == Buckets.Earned),
+                Pending = group.Single(a => a.Bucket == Buckets.Pending),
+                Held = group.Single(a => a.Bucket == Buckets.Held),
+            };
+        }
+        if (!loadLots) return;
+
+        var lots = await Connection.QueryAsync<LotRow>(new CommandDefinition(
+            """
+            select l.id, l.member_id as MemberId, l.channel, l.source, l.reference, l.amount, l.remaining, l.status,
+                   l.earned_at as EarnedAt, l.expires_at as ExpiresAt, l.activate_after as ActivateAfter, l.transferable,
+                   l.origin_lot_id as OriginLotId, l.clawed_back as ClawedBack
+            from lots l join unnest(@members, @channels) k(member_id, channel) using (member_id, channel)
+            where l.status = 'earned' and l.remaining > 0
+            """, new { members, channels }, tx, cancellationToken: ct));
+        foreach (var lot in lots) _books[(lot.MemberId, lot.Channel)].Lots.Add(lot);
+        foreach (var book in _books.Values) ExpireDue(book);
+    }
+
+    private async Task<List<Account>> SelectForUpdateAsync(Guid[] members, string[] channels, CancellationToken ct) =>
+        [.. await Connection.QueryAsync<Account>(new CommandDefinition(
+            """
+            select a.id, a.member_id as MemberId, a.channel, a.bucket, a.balance, a.last_seq as LastSeq
+            from accounts a join unnest(@members, @channels) k(member_id, channel) using (member_id, channel)
+            order by a.id
+            for update of a
+            """, new { members, channels }, tx, cancellationToken: ct))];
+
+    /// <summary>Loads a lot of a locked account that is not among the earned lots (e.g. a pending purchase lot).</summary>
+    public async Task<LotRow?> FindLotAsync(Guid memberId, string channel, string source, string reference, CancellationToken ct)
+    {
+        var book = Book(memberId, channel);
+        var loaded = book.Lots.FirstOrDefault(l => l.Source == source && l.Reference == reference && l.OriginLotId is null)
+                     ?? _newLots.FirstOrDefault(l => l.MemberId == memberId && l.Channel == channel && l.Source == source && l.Reference == reference);
+        if (loaded is not null) return loaded;
+        var lot = await Connection.QuerySingleOrDefaultAsync<LotRow>(new CommandDefinition(
+            """
+            select id, member_id as MemberId, channel, source, reference, amount, remaining, status, earned_at as EarnedAt,
+                   expires_at as ExpiresAt, activate_after as ActivateAfter, transferable, origin_lot_id as OriginLotId,
+                   clawed_back as ClawedBack
+            from lots where member_id = @memberId and channel = @channel and source = @source and reference = @reference and origin_lot_id is null
+            """, new { memberId, channel, source, reference }, tx, cancellationToken: ct));
+        return lot;
+    }
+
+    /// <summary>Loads lots by id (for returns into lots that may be used up or expired).</summary>
+    public async Task<Dictionary<Guid, LotRow>> LotsByIdAsync(IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, LotRow>();
+        var missing = new List<Guid>();
+        foreach (var id in ids.Distinct())
+        {
+            var known = _books.Values.SelectMany(b => b.Lots).Concat(_newLots).Concat(_changedLots).FirstOrDefault(l => l.Id == id);
+            if (known is not null) result[id] = known;
+            else missing.Add(id);
+        }
+        if (missing.Count == 0) return result;
+        foreach (var lot in await Connection.QueryAsync<LotRow>(new CommandDefinition(
+            """
+            select id, member_id as MemberId, channel, source, reference, amount, remaining, status, earned_at as EarnedAt,
+                   expires_at as ExpiresAt, activate_after as ActivateAfter, transferable, origin_lot_id as OriginLotId,
+                   clawed_back as ClawedBack
+            from lots where id = any(@missing)
+            """, new { missing }, tx, cancellationToken: ct)))
+        {
+            result[lot.Id] = lot;
+        }
+        return result;
+    }
+
+    /// <summary>True when <paramref name="account"/> already has a posting with <paramref name="idempotencyKey"/>.</summary>
+    public async Task<bool> AlreadyPostedAsync(Account account, string idempotencyKey, CancellationToken ct) =>
+        _keys.Contains((account.Id, idempotencyKey))
+        || await Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from postings where account_id = @id and idempotency_key = @idempotencyKey and seq is not null)",
+            new { id = account.Id, idempotencyKey }, tx, cancellationToken: ct));
+
+    /// <summary>Records a balanced ledger transaction (L1, L2); returns its id.</summary>
+    public Guid Post(Entry entry, params Leg[] legs)
+    {
+        if (legs.Length < 2 || legs.Sum(l => l.Amount) != 0)
+            throw new InvalidOperationException($"Ledger transaction '{entry.Kind}' does not balance");
+        var transactionId = Guid.CreateVersion7();
+        foreach (var leg in legs.OrderBy(l => l.AccountId))
+        {
+            if (leg.Member is { } account)
+            {
+                if (!_keys.Add((account.Id, entry.IdempotencyKey)))
+                    throw new InvalidOperationException($"Posting key '{entry.IdempotencyKey}' used twice on account {account.Id}");
+                var before = account.Balance;
+                account.Balance += leg.Amount;
+                account.LastSeq++;
+                account.Changed = true;
+                _postings.Add(new PostingRow(Guid.CreateVersion7(), transactionId, account.Id, account.LastSeq, entry.Kind, leg.Amount,
+                    account.Balance, entry.At, entry.Reference, entry.IdempotencyKey, entry.CausedBy, entry.LotId));
+                if (account.Bucket == Buckets.Earned && before >= 0 && account.Balance < 0)
+                {
+                    Publish(new BalanceWentNegative { MemberId = account.MemberId, Channel = account.Channel, Balance = account.Balance, At = entry.At });
+                }
+            }
+            else
+            {
+                _postings.Add(new PostingRow(Guid.CreateVersion7(), transactionId, leg.AccountId, null, entry.Kind, leg.Amount,
+                    null, entry.At, entry.Reference, entry.IdempotencyKey, entry.CausedBy, entry.LotId));
+            }
+        }
+        return transactionId;
+    }
+
+    public LotRow AddLot(Book book, LotSource source, string reference, long amount, string status, DateTimeOffset? earnedAt,
+        DateTimeOffset? expiresAt, bool transferable, Guid? originLotId = null, DateTimeOffset? activateAfter = null)
+    {
+        var lot = new LotRow
+        {
+            Id = Guid.CreateVersion7(), MemberId = book.MemberId, Channel = book.Channel, Source = LotSources.Name(source),
+            Reference = reference, Amount = amount, Remaining = amount, Status = status, EarnedAt = earnedAt, ExpiresAt = expiresAt,
+            ActivateAfter = activateAfter, Transferable = transferable, OriginLotId = originLotId,
+        };
+        _newLots.Add(lot);
+        if (status == "earned") book.Lots.Add(lot);
+        return lot;
+    }
+
+    public void Changed(LotRow lot)
+    {
+        if (!_newLots.Contains(lot)) _changedLots.Add(lot);
+    }
+
+    /// <summary>Takes <paramref name="allocation"/>'s points out of their lots and records which lots paid (L5).</summary>
+    public void Take(Book book, IEnumerable<Allocation> allocation, Guid transactionId, string kind, string reference)
+    {
+        foreach (var a in allocation)
+        {
+            var lot = book.Lots.Single(l => l.Id == a.LotId);
+            lot.Remaining -= a.Points;
+            Changed(lot);
+            _allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, a.Points));
+        }
+    }
+
+    /// <summary>Gives points back to a lot they were taken from (the negative allocation).</summary>
+    public void GiveBack(LotRow lot, long points, Guid transactionId, string kind, string reference)
+    {
+        lot.Remaining += points;
+        Changed(lot);
+        _allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, -points));
+    }
+
+    /// <summary>
+    /// Credits earned points (L8): debt is paid down first and only the rest becomes a lot, built by
+    /// <paramref name="newLot"/>. Returns the transaction id and the lot (null when it all went to debt).
+    /// </summary>
+    public (Guid TransactionId, LotRow? Lot, long PaidDebt) CreditEarned(Book book, long points, Guid systemAccount, Entry entry,
+        Func<long, LotRow> newLot)
+    {
+        var (paysDebt, lotPoints) = PointsRules.SplitCredit(book.Earned.Balance, points);
+        var lot = lotPoints > 0 ? newLot(lotPoints) : null;
+        var transactionId = Post(entry with { LotId = lot?.Id ?? entry.LotId }, Leg.System(systemAccount, -points), Leg.Of(book.Earned, points));
+        return (transactionId, lot, paysDebt);
+    }
+
+    /// <summary>
+    /// Takes earned points out of <paramref name="book"/> into <paramref name="to"/>: from <paramref name="ownLotId"/> first,
+    /// then FIFO (L5, L7). With <paramref name="allowNegative"/> the shortfall makes the balance negative (clawback,
+    /// correction); otherwise the caller must have checked <see cref="Data.Book.Available"/>.
+    /// </summary>
+    public (Guid TransactionId, IReadOnlyList<Allocation> Allocations) DebitEarned(Book book, long points, Leg to, Entry entry,
+        string allocationKind, Guid? ownLotId = null, bool allowNegative = false)
+    {
+        var usable = book.Earned.Balance < 0 ? [] : book.Lots.Select(l => l.ToDomain());
+        var result = Fifo.Clawback(usable, ownLotId, points);
+        if (result.Shortfall > 0 && !allowNegative)
+            throw new InvalidOperationException($"Debit of {points} exceeds the {book.Available} available points");
+        var transactionId = Post(entry, Leg.Of(book.Earned, -points), to);
+        Take(book, result.Allocations, transactionId, allocationKind, entry.Reference);
+        return (transactionId, result.Allocations);
+    }
+
+    /// <summary>
+    /// Gives points back into the lots they were taken from (L9), posting <paramref name="from"/> → earned. Debt is paid
+    /// first (L8); points returned to a lot that has expired meanwhile expire again at once. Returns the points that
+    /// expired again.
+    /// </summary>
+    public long ReturnToLots(Book book, Leg from, Entry entry, IReadOnlyList<(LotRow Lot, long Points)> returns, string allocationKind)
+    {
+        var total = returns.Sum(r => r.Points);
+        var debt = Math.Max(0, -book.Earned.Balance);
+        var transactionId = Post(entry, from, Leg.Of(book.Earned, total));
+        long expiredAgain = 0;
+        foreach (var (lot, points) in returns.OrderBy(r => r.Lot.ExpiresAt).ThenBy(r => r.Lot.Id))
+        {
+            var paysDebt = Math.Min(debt, points);
+            debt -= paysDebt;
+            _allocations.Add(new AllocationRow(transactionId, lot.Id, allocationKind, entry.Reference, -points));
+            var restored = points - paysDebt;
+            if (restored == 0) continue;
+            lot.Remaining += restored;
+            Changed(lot);
+            if (lot.ExpiresAt <= now)
+            {
+                Expire(book, lot, restored, $"expire:{lot.Id}:{transactionId}");
+                expiredAgain += restored;
+            }
+            else if (!book.Lots.Contains(lot))
+            {
+                lot.Status = "earned";
+                book.Lots.Add(lot);
+            }
+        }
+        return expiredAgain;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="allocations"/> (taken from <paramref name="from"/>'s lots) into new lots of <paramref name="to"/>
+    /// shaped by <paramref name="shape"/> (L10 gift, L11 transfer); the receiver's debt is paid first (L8).
+    /// </summary>
+    public (Guid TransactionId, List<LotRow> Lots) MoveLots(Book from, Book to, IReadOnlyList<Allocation> allocations, Entry entry,
+        string allocationKind, Func<LotRow, long, LotRow> shape)
+    {
+        var points = allocations.Sum(a => a.Points);
+        var debt = Math.Max(0, -to.Earned.Balance);
+        var transactionId = Post(entry, Leg.Of(from.Earned, -points), Leg.Of(to.Earned, points));
+        var sources = from.Lots.ToDictionary(l => l.Id);
+        Take(from, allocations, transactionId, allocationKind, entry.Reference);
+        var created = new List<LotRow>();
+        foreach (var a in allocations)
+        {
+            var paysDebt = Math.Min(debt, a.Points);
+            debt -= paysDebt;
+            if (a.Points - paysDebt > 0) created.Add(shape(sources[a.LotId], a.Points - paysDebt));
+        }
+        return (transactionId, created);
+    }
+
+    /// <summary>L6: earned lots of <paramref name="book"/> whose expiry has passed lose what is left to breakage.</summary>
+    public void ExpireDue(Book book)
+    {
+        foreach (var lot in book.Lots.Where(l => l.Remaining > 0 && l.ExpiresAt <= now).OrderBy(l => l.ExpiresAt).ThenBy(l => l.Id).ToList())
+        {
+            Expire(book, lot, lot.Remaining, $"expire:{lot.Id}");
+        }
+    }
+
+    /// <summary>Expires <paramref name="points"/> of <paramref name="lot"/> now (it must be past its expiry).</summary>
+    public void Expire(Book book, LotRow lot, long points, string idempotencyKey)
+    {
+        var at = lot.ExpiresAt!.Value;
+        var entry = new Entry("expire", lot.Id.ToString(), idempotencyKey, "system:expiry", at, lot.Id);
+        Post(entry, Leg.Of(book.Earned, -points), Leg.System(SystemAccounts.Breakage, points));
+        lot.Remaining -= points;
+        if (lot.Remaining == 0) lot.Status = "expired";
+        Changed(lot);
+        Publish(new PointsExpired { MemberId = book.MemberId, Channel = book.Channel, Points = points, LotIds = [lot.Id], At = at });
+    }
+
+    public void Publish(object message) => _events.Add(message);
+
+    /// <summary>Writes everything the session did in a handful of set-based statements.</summary>
+    public async Task SaveAsync(CancellationToken ct)
+    {
+        if (_newLots.Count > 0)
+        {
+            await Connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into lots (id, member_id, channel, source, reference, amount, remaining, status, earned_at, expires_at,
+                                  activate_after, transferable, origin_lot_id, created_at)
+                select *, @now from unnest(@ids, @members, @channels, @sources, @references, @amounts, @remainings, @statuses,
+                                           @earned, @expires, @activates, @transferables, @origins)
+                """,
+                new
+                {
+                    ids = _newLots.Select(l => l.Id).ToArray(), members = _newLots.Select(l => l.MemberId).ToArray(),
+                    channels = _newLots.Select(l => l.Channel).ToArray(), sources = _newLots.Select(l => l.Source).ToArray(),
+                    references = _newLots.Select(l => l.Reference).ToArray(), amounts = _newLots.Select(l => l.Amount).ToArray(),
+                    remainings = _newLots.Select(l => l.Remaining).ToArray(), statuses = _newLots.Select(l => l.Status).ToArray(),
+                    earned = _newLots.Select(l => l.EarnedAt).ToArray(), expires = _newLots.Select(l => l.ExpiresAt).ToArray(),
+                    activates = _newLots.Select(l => l.ActivateAfter).ToArray(), transferables = _newLots.Select(l => l.Transferable).ToArray(),
+                    origins = _newLots.Select(l => l.OriginLotId).ToArray(), now,
+                }, tx, cancellationToken: ct));
+        }
+        if (_changedLots.Count > 0)
+        {
+            var lots = _changedLots.ToArray();
+            await Connection.ExecuteAsync(new CommandDefinition(
+                """
+                update lots set remaining = c.remaining, status = c.status, earned_at = c.earned_at, expires_at = c.expires_at,
+                                activate_after = c.activate_after, clawed_back = c.clawed_back
+                from unnest(@ids, @remainings, @statuses, @earned, @expires, @activates, @clawed)
+                     as c(id, remaining, status, earned_at, expires_at, activate_after, clawed_back)
+                where lots.id = c.id
+                """,
+                new
+                {
+                    ids = lots.Select(l => l.Id).ToArray(), remainings = lots.Select(l => l.Remaining).ToArray(),
+                    statuses = lots.Select(l => l.Status).ToArray(), earned = lots.Select(l => l.EarnedAt).ToArray(),
+                    expires = lots.Select(l => l.ExpiresAt).ToArray(), activates = lots.Select(l => l.ActivateAfter).ToArray(),
+                    clawed = lots.Select(l => l.ClawedBack).ToArray(),
+                }, tx, cancellationToken: ct));
+        }
+        if (_postings.Count > 0)
+        {
+            await Connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
+                                      reference, idempotency_key, caused_by, lot_id)
+                select * from unnest(@ids, @transactions, @accounts, @seqs, @kinds, @amounts, @balances, @ats, @references, @keys, @causes, @lots)
+                """,
+                new
+                {
+                    ids = _postings.Select(p => p.Id).ToArray(), transactions = _postings.Select(p => p.TransactionId).ToArray(),
+                    accounts = _postings.Select(p => p.AccountId).ToArray(), seqs = _postings.Select(p => p.Seq).ToArray(),
+                    kinds = _postings.Select(p => p.Kind).ToArray(), amounts = _postings.Select(p => p.Amount).ToArray(),
+                    balances = _postings.Select(p => p.BalanceAfter).ToArray(), ats = _postings.Select(p => p.EffectiveAt).ToArray(),
+                    references = _postings.Select(p => p.Reference).ToArray(), keys = _postings.Select(p => p.IdempotencyKey).ToArray(),
+                    causes = _postings.Select(p => p.CausedBy).ToArray(), lots = _postings.Select(p => p.LotId).ToArray(),
+                }, tx, cancellationToken: ct));
+        }
+        if (_allocations.Count > 0)
+        {
+            await Connection.ExecuteAsync(new CommandDefinition(
+                """
+                insert into allocations (transaction_id, lot_id, kind, reference, points, created_at)
+                select *, @now from unnest(@transactions, @lots, @kinds, @references, @points)
+                """,
+                new
+                {
+                    transactions = _allocations.Select(a => a.TransactionId).ToArray(), lots = _allocations.Select(a => a.LotId).ToArray(),
+                    kinds = _allocations.Select(a => a.Kind).ToArray(), references = _allocations.Select(a => a.Reference).ToArray(),
+                    points = _allocations.Select(a => a.Points).ToArray(), now,
+                }, tx, cancellationToken: ct));
+        }
+        var accounts = _books.Values.SelectMany(b => new[] { b.Earned, b.Pending, b.Held }).Where(a => a.Changed).ToArray();
+        if (accounts.Length > 0)
+        {
+            await Connection.ExecuteAsync(new CommandDefinition(
+                """
+                update accounts set balance = c.balance, last_seq = c.last_seq
+                from unnest(@ids, @balances, @seqs) as c(id, balance, last_seq) where accounts.id = c.id
+                """,
+                new { ids = accounts.Select(a => a.Id).ToArray(), balances = accounts.Select(a => a.Balance).ToArray(), seqs = accounts.Select(a => a.LastSeq).ToArray() },
+                tx, cancellationToken: ct));
+        }
+        if (_events.Count > 0) await outbox.EnqueueManyAsync(tx, _events, ct);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+using Rewards.Ledger.Data;
+using Rewards.Ledger.Domain;
+using Rewards.Ledger.Features.Credits;
+using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Ledger.Features.Corrections;
+
+public sealed record DebitRequest
+{
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+    public required string Reason { get; init; }
+    /// <summary>L13: when properly awarded points are cancelled, the compensation of equal value (e.g. a voucher number).</summary>
+    public string? CompensationReference { get; init; }
+}
+
+public sealed record DebitResult(Guid PostingTransactionId, long BalanceAfter);
+
+public sealed record PayoffRequest
+{
+    public required string Channel { get; init; }
+    public required decimal PaidUsd { get; init; }
+    public required string PaymentReference { get; init; }
+}
+
+public sealed record PayoffResult(Guid PostingTransactionId, long PointsPaidOff, decimal PaidUsd);
+
+public sealed record PromotionRequest
+{
+    public required string Name { get; init; }
+    public required long Points { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+    public required IReadOnlyList<Guid> MemberIds { get; init; }
+    public string Channel { get; init; } = Domain.Channel.Online;
+}
+
+public sealed record PromotionResult(Guid CampaignId, int Granted, int AlreadyGranted);
+
+/// <summary>L13 debits, L15 payoff and L19 campaigns: ops actions on members' points, each audited with the operator.</summary>
+public static class CorrectionEndpoints
+{
+    private const int MaxCampaignMembers = 10_000;
+
+    public static void MapCorrections(this IEndpointRouteBuilder app)
+    {
+        var ops = app.MapGroup("/ops").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
+        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync).WithSummary("Take wrongly earned points back (L13); may leave the balance negative");
+        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync).WithSummary("Record the payment that clears a negative balance (L15)");
+        ops.MapPost("/promotions", PromoteAsync).WithSummary("Grant promotion points to a list of members (L19)");
+    }
+
+    public static async Task<Results<Created<DebitResult>, ValidationProblem>> DebitAsync(
+        Guid memberId, DebitRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new FieldErrors()
+            .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
+            .Require(request.Points is > 0 and <= 100_000_000, "points", "Between 1 and 100,000,000 points.")
+            .Require(!string.IsNullOrWhiteSpace(request.Reason), "reason", "A reason is required (it is audited).");
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var session = new LedgerSession(tx, outbox, now);
+        await session.LockAsync([(memberId, request.Channel)], loadLots: true, ct);
+        var book = session.Book(memberId, request.Channel);
+        var reference = $"debit:{Guid.CreateVersion7()}";
+        var cause = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()}"
+                    + (request.CompensationReference is { } c ? $"; compensated by {c.Trim()})" : ")");
+        var (transactionId, _) = session.DebitEarned(book, request.Points, Leg.System(SystemAccounts.Adjustment, request.Points),
+            new Entry("correction-debit", reference, reference, cause, now), "debit", allowNegative: true);
+        session.Publish(new PointsClawedBack
+        {
+            MemberId = memberId, Channel = request.Channel, Reference = reference, PendingVoided = 0, EarnedClawedBack = request.Points,
+            BalanceAfter = book.Earned.Balance, At = now,
+        });
+        await session.SaveAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        return TypedResults.Created($"/ops/members/{memberId}/accounts", new DebitResult(transactionId, book.Earned.Balance));
+    }
+
+    public static async Task<Results<Created<PayoffResult>, ValidationProblem, ProblemHttpResult>> PayoffAsync(
+        Guid memberId, PayoffRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        IOptions<LedgerPolicy> policy, CancellationToken ct)
+    {
+        var errors = new FieldErrors()
+            .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
+            .Require(request.PaidUsd > 0, "paidUsd", "The amount paid, in USD.")
+            .Require(!string.IsNullOrWhiteSpace(request.PaymentReference), "paymentReference", "The payment's reference.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var session = new LedgerSession(tx, outbox, now);
+        await session.LockAsync([(memberId, request.Channel)], loadLots: false, ct);
+        var book = session.Book(memberId, request.Channel);
+        var owed = book.Earned.Balance;
+        if (owed >= 0)
+        {
+            return Problems.Of(409, "no-negative-balance", "Nothing to pay off", $"The {request.Channel} balance is {owed}, not negative.");
+        }
+        var due = PointsRules.PayoffUsd(owed, policy.Value.PayoffMinimumUsd, policy.Value.UsdPerPoint);
+        if (request.PaidUsd != due)
+        {
+            return Problems.Of(400, "payoff-amount-mismatch", "The amount does not pay off the balance",
+                $"A balance of {owed} points is paid off with USD {due:0.00} (L15); USD {request.PaidUsd:0.00} was given.");
+        }
+        var reference = request.PaymentReference.Trim();
+        var transactionId = session.Post(new Entry("payoff", reference, $"payoff:{reference}", $"ops:{user.FindFirstValue("sub")}", now),
+            Leg.System(SystemAccounts.Payoff, owed), Leg.Of(book.Earned, -owed));
+        await session.SaveAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Created($"/ops/members/{memberId}/accounts", new PayoffResult(transactionId, -owed, due));
+    }
+
+    public static async Task<Results<Created<PromotionResult>, ValidationProblem>> PromoteAsync(
+        PromotionRequest request, ClaimsPrincipal user, CreditBatcher credits, TimeProvider clock,
+        [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var errors = new FieldErrors()
+            .Require(!string.IsNullOrWhiteSpace(request.Name), "name", "The campaign's name (it is the reason on every posting).")
+            .Require(request.Points is > 0 and <= 100_000_000, "points", "Between 1 and 100,000,000 points.")
+            .Require(request.ExpiresAt > now, "expiresAt", "An expiry date in the future.")
+            .Require(request.MemberIds.Count is > 0 and <= MaxCampaignMembers, "memberIds", $"1 to {MaxCampaignMembers:N0} members.")
+            .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        // The campaign id comes from the Idempotency-Key when there is one, so a retried grant never grants twice.
+        var campaignId = idempotencyKey is null ? Guid.CreateVersion7() : DeterministicId(user.FindFirstValue("sub") + "|" + idempotencyKey);
+        var reference = $"promotion:{campaignId}";
+        var outcomes = await Task.WhenAll(request.MemberIds.Distinct().Select(memberId => credits.CreditAsync(new CreditCommand
+        {
+            MemberId = memberId, Channel = request.Channel, Points = request.Points, Source = LotSource.Promotion, Reference = reference,
+            IdempotencyKey = reference, CausedBy = $"ops:{user.FindFirstValue("sub")} ({request.Name.Trim()})", Kind = "promotion",
+            SystemAccount = SystemAccounts.Issuance, EarnedAt = now, ExpiresAt = request.ExpiresAt, Transferable = false,
+        }, ct)));
+        return TypedResults.Created("/ops/liability", new PromotionResult(campaignId,
+            outcomes.Count(o => o.Status == CreditStatus.Credited), outcomes.Count(o => o.Status == CreditStatus.AlreadyCredited)));
+    }
+
+    private static Guid DeterministicId(string text) =>
+        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
+}

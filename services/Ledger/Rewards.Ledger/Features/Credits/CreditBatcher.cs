@@ -1,0 +1,275 @@
+using System.Threading.Channels;
+using Channel = Rewards.Ledger.Domain.Channel;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+using Rewards.Ledger.Data;
+using Rewards.Ledger.Domain;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Ledger.Features.Credits;
+
+/// <summary>
+/// A credit of points to one member account: an earned lot (ops credits, promotions, partner purchases) or, with
+/// <see cref="OrderId"/>, a pending purchase lot (L4). <see cref="InboxMessageId"/> makes a consumed message's
+/// effect commit with its inbox row.
+/// </summary>
+public sealed record CreditCommand
+{
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+    public required LotSource Source { get; init; }
+    /// <summary>Business reference: order id, receipt, campaign …</summary>
+    public required string Reference { get; init; }
+    /// <summary>Unique per member account: a second credit with the same key returns the first one's result.</summary>
+    public required string IdempotencyKey { get; init; }
+    public required string CausedBy { get; init; }
+    public required string Kind { get; init; }
+    public required Guid SystemAccount { get; init; }
+    public required DateTimeOffset EarnedAt { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public required bool Transferable { get; init; }
+    /// <summary>Set for a purchase whose points stay pending until 48 h after the order's delivery.</summary>
+    public Guid? OrderId { get; init; }
+    public Guid? InboxMessageId { get; init; }
+    public string? InboxConsumer { get; init; }
+}
+
+public enum CreditStatus
+{
+    Credited,
+    /// <summary>The idempotency key or the purchase was credited before; the ids are the first credit's.</summary>
+    AlreadyCredited,
+    /// <summary>L12: the receipt was credited before (to this or another member).</summary>
+    ReceiptAlreadyCredited,
+    /// <summary>The message was handled before.</summary>
+    AlreadyHandled,
+    /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases.</summary>
+    NotEligible,
+}
+
+public sealed record CreditOutcome(CreditStatus Status, Guid? TransactionId = null, Guid? LotId = null, long PaidDebt = 0, long LotPoints = 0);
+
+/// <summary>
+/// Credits go through here so that concurrent ones share a transaction: each worker takes whatever is queued (up to
+/// <see cref="MaxBatch"/>), locks the accounts involved in id order, applies every credit in memory and writes them
+/// with a few set-based statements and one commit. One bad item does not fail the others: if a batch fails, each of
+/// its credits is retried alone, and only the one at fault gets the error.
+/// </summary>
+public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy,
+    ILogger<CreditBatcher> logger) : BackgroundService
+{
+    private const int MaxBatch = 256;
+    private const int Workers = 2;
+    private readonly System.Threading.Channels.Channel<Work> _queue = System.Threading.Channels.Channel.CreateBounded<Work>(new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.Wait });
+
+    public async Task<CreditOutcome> CreditAsync(CreditCommand command, CancellationToken ct)
+    {
+        var work = new Work(command, new TaskCompletionSource<CreditOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(work, ct);
+        return await work.Done.Task.WaitAsync(ct);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => RunAsync(stoppingToken), stoppingToken)));
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var batch = new List<Work>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stop))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work)) batch.Add(work);
+                if (batch.Count == 0) continue;
+                try
+                {
+                    await ProcessAsync(batch, stop);
+                }
+                catch (Exception ex) when (batch.Count > 1 && !stop.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "A batch of {Count} credits failed; retrying each alone", batch.Count);
+                    foreach (var work in batch) await ProcessAloneAsync(work, stop);
+                }
+                catch (Exception ex)
+                {
+                    foreach (var work in batch) work.Done.TrySetException(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        while (_queue.Reader.TryRead(out var left)) left.Done.TrySetCanceled(stop);
+    }
+
+    private async Task ProcessAloneAsync(Work work, CancellationToken stop)
+    {
+        try
+        {
+            await ProcessAsync([work], stop);
+        }
+        catch (Exception ex)
+        {
+            work.Done.TrySetException(ex);
+        }
+    }
+
+    private async Task ProcessAsync(IReadOnlyList<Work> batch, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var outcomes = new CreditOutcome?[batch.Count];
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        // Messages handled before are skipped; their inbox rows commit with the credits.
+        var inbox = batch.Select((w, i) => (w.Command, i)).Where(x => x.Command.InboxMessageId is not null).ToList();
+        if (inbox.Count > 0)
+        {
+            var fresh = (await conn.QueryAsync<(Guid, string)>(new CommandDefinition(
+                """
+                insert into inbox_messages (message_id, consumer, message_type, received_at)
+                select id, consumer, 'credit', @now from unnest(@ids, @consumers) as m(id, consumer)
+                on conflict do nothing returning message_id, consumer
+                """,
+                new { ids = inbox.Select(x => x.Command.InboxMessageId!.Value).ToArray(), consumers = inbox.Select(x => x.Command.InboxConsumer ?? "credit").ToArray(), now },
+                tx, cancellationToken: ct))).ToHashSet();
+            foreach (var (command, i) in inbox)
+            {
+                if (!fresh.Remove((command.InboxMessageId!.Value, command.InboxConsumer ?? "credit"))) outcomes[i] = new CreditOutcome(CreditStatus.AlreadyHandled);
+            }
+        }
+
+        var session = new LedgerSession(tx, outbox, now);
+        var live = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null).ToList();
+        await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), loadLots: false, ct);
+        var earlier = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
+        var deliveries = await DeliveriesAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
+        var leaving = await LeavingMembersAsync(conn, tx, [.. live.Where(i => batch[i].Command.Source == LotSource.Purchase).Select(i => batch[i].Command.MemberId)], ct);
+
+        foreach (var i in live)
+        {
+            var command = batch[i].Command;
+            var book = session.Book(command.MemberId, command.Channel);
+            if (KeysOf(book, command).Select(k => earlier.GetValueOrDefault(k)).FirstOrDefault(o => o is not null) is { } first)
+            {
+                outcomes[i] = first;
+                continue;
+            }
+            if (command.Source == LotSource.Purchase && leaving.Contains(command.MemberId))
+            {
+                outcomes[i] = new CreditOutcome(CreditStatus.NotEligible);
+                continue;
+            }
+            var outcome = command.OrderId is { } orderId
+                ? CreditPending(session, book, command, deliveries.TryGetValue(orderId, out var at) ? at : null)
+                : CreditEarned(session, book, command);
+            outcomes[i] = outcome;
+            foreach (var key in KeysOf(book, command))
+            {
+                earlier[key] = outcome with { Status = key.StartsWith("receipt|", StringComparison.Ordinal) ? CreditStatus.ReceiptAlreadyCredited : CreditStatus.AlreadyCredited };
+            }
+        }
+        await session.SaveAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]!);
+    }
+
+    private static CreditOutcome CreditEarned(LedgerSession session, Book book, CreditCommand c)
+    {
+        var expiresAt = c.ExpiresAt ?? throw new InvalidOperationException("An earned credit needs its expiry");
+        var (transactionId, lot, paidDebt) = session.CreditEarned(book, c.Points, c.SystemAccount,
+            new Entry(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt),
+            points => session.AddLot(book, c.Source, c.Reference, points, "earned", c.EarnedAt, expiresAt, c.Transferable));
+        if (lot is not null)
+        {
+            session.Publish(new PointsEarned { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = lot.Amount, ExpiresAt = expiresAt, At = c.EarnedAt });
+        }
+        return new CreditOutcome(CreditStatus.Credited, transactionId, lot?.Id, paidDebt, lot?.Amount ?? 0);
+    }
+
+    private CreditOutcome CreditPending(LedgerSession session, Book book, CreditCommand c, DateTimeOffset? deliveredAt)
+    {
+        var lot = session.AddLot(book, c.Source, c.Reference, c.Points, "pending", null, null, c.Transferable,
+            activateAfter: deliveredAt?.AddHours(policy.Value.PendingHours));
+        var transactionId = session.Post(new Entry(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
+            Leg.System(c.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
+        session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
+        return new CreditOutcome(CreditStatus.Credited, transactionId, lot.Id, 0, c.Points);
+    }
+
+    private static Guid TargetAccount(Book book, CreditCommand c) => c.OrderId is null ? book.Earned.Id : book.Pending.Id;
+
+    private static string KeyOf(Book book, CreditCommand c) => $"key|{TargetAccount(book, c)}|{c.IdempotencyKey}";
+
+    /// <summary>The keys under which a credit counts as done: its idempotency key, its purchase, its receipt.</summary>
+    private static IEnumerable<string> KeysOf(Book book, CreditCommand c)
+    {
+        yield return KeyOf(book, c);
+        if (c.Source == LotSource.Purchase) yield return $"purchase|{c.MemberId}|{c.Channel}|{c.Reference}";
+        if (c.Source == LotSource.MissedEarning) yield return $"receipt|{c.Reference}";
+    }
+
+    /// <summary>Credits already in the database under any of the batch's keys (the accounts are locked, so this cannot race).</summary>
+    private static async Task<Dictionary<string, CreditOutcome>> EarlierCreditsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        LedgerSession session, CreditCommand[] commands, CancellationToken ct)
+    {
+        var result = new Dictionary<string, CreditOutcome>();
+        var accounts = commands.Select(c => TargetAccount(session.Book(c.MemberId, c.Channel), c)).ToArray();
+        foreach (var row in await conn.QueryAsync<(Guid AccountId, string Key, Guid TransactionId, Guid? LotId)>(new CommandDefinition(
+            """
+            select p.account_id, p.idempotency_key, p.transaction_id, p.lot_id
+            from postings p join unnest(@accounts, @keys) k(account_id, idempotency_key) using (account_id, idempotency_key)
+            where p.seq is not null
+            """, new { accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray() }, tx, cancellationToken: ct)))
+        {
+            result[$"key|{row.AccountId}|{row.Key}"] = new CreditOutcome(CreditStatus.AlreadyCredited, row.TransactionId, row.LotId);
+        }
+
+        var purchases = commands.Where(c => c.Source == LotSource.Purchase).ToArray();
+        if (purchases.Length > 0)
+        {
+            foreach (var row in await conn.QueryAsync<(Guid MemberId, string Channel, string Reference, Guid Id)>(new CommandDefinition(
+                """
+                select l.member_id, l.channel, l.reference, l.id from lots l
+                join unnest(@members, @channels, @references) k(member_id, channel, reference) using (member_id, channel, reference)
+                where l.source = 'purchase' and l.origin_lot_id is null
+                """,
+                new
+                {
+                    members = purchases.Select(c => c.MemberId).ToArray(), channels = purchases.Select(c => c.Channel).ToArray(),
+                    references = purchases.Select(c => c.Reference).ToArray(),
+                }, tx, cancellationToken: ct)))
+            {
+                result[$"purchase|{row.MemberId}|{row.Channel}|{row.Reference}"] = new CreditOutcome(CreditStatus.AlreadyCredited, null, row.Id);
+            }
+        }
+
+        var receipts = commands.Where(c => c.Source == LotSource.MissedEarning).Select(c => c.Reference).ToArray();
+        if (receipts.Length > 0)
+        {
+            foreach (var receipt in await conn.QueryAsync<string>(new CommandDefinition(
+                "select reference from lots where source = 'missed-earning' and origin_lot_id is null and reference = any(@receipts)", new { receipts }, tx, cancellationToken: ct)))
+            {
+                result[$"receipt|{receipt}"] = new CreditOutcome(CreditStatus.ReceiptAlreadyCredited);
+            }
+        }
+        return result;
+    }
+
+    private static async Task<Dictionary<Guid, DateTimeOffset>> DeliveriesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
+        orderIds.Length == 0 ? [] : (await conn.QueryAsync<(Guid OrderId, DateTimeOffset DeliveredAt)>(new CommandDefinition(
+            "select order_id, delivered_at from order_deliveries where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct)))
+            .ToDictionary(r => r.OrderId, r => r.DeliveredAt);
+
+    private static async Task<HashSet<Guid>> LeavingMembersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
+        members.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
+            "select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'", new { members }, tx, cancellationToken: ct)))
+            .ToHashSet();
+
+    private sealed record Work(CreditCommand Command, TaskCompletionSource<CreditOutcome> Done);
+}

@@ -1,0 +1,63 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Rewards.ServiceDefaults.Http;
+
+namespace Rewards.Ledger.Features.ExchangeRates;
+
+public sealed record ExchangeRateRequest
+{
+    public required decimal UsdPerUnit { get; init; }
+    public required DateTimeOffset EffectiveFrom { get; init; }
+}
+
+public sealed record ExchangeRate(string Currency, decimal UsdPerUnit, DateTimeOffset EffectiveFrom);
+
+/// <summary>L3/L15: exchange rates with the date from which each applies; the rate in force at a time is the latest one before it.</summary>
+public static class ExchangeRateEndpoints
+{
+    public static void MapExchangeRates(this IEndpointRouteBuilder app)
+    {
+        var ops = app.MapGroup("/ops/exchange-rates").WithTags("Ops: exchange rates").RequireAuthorization(AuthExtensions.OpsPolicy);
+        ops.MapPut("/{currency}", PutAsync).WithSummary("Record a rate (USD per unit) effective from a date");
+        ops.MapGet("/{currency}", GetAsync).WithSummary("The rate in force at a time (default now)");
+    }
+
+    public static async Task<Results<Ok<ExchangeRate>, ValidationProblem>> PutAsync(
+        string currency, ExchangeRateRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var code = currency.ToUpperInvariant();
+        var errors = new FieldErrors()
+            .Require(code.Length == 3 && code.All(char.IsAsciiLetterUpper), "currency", "An ISO 4217 code such as KRW.")
+            .Require(request.UsdPerUnit is > 0 and < 1_000_000, "usdPerUnit", "A positive rate.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            insert into exchange_rates (currency, effective_from, usd_per_unit, recorded_at, recorded_by)
+            values (@code, @EffectiveFrom, @UsdPerUnit, @now, @by)
+            on conflict (currency, effective_from) do update set usd_per_unit = excluded.usd_per_unit,
+                recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
+            """, new { code, request.EffectiveFrom, request.UsdPerUnit, now = clock.GetUtcNow(), by = $"ops:{user.FindFirstValue("sub")}" },
+            cancellationToken: ct));
+        return TypedResults.Ok(new ExchangeRate(code, request.UsdPerUnit, request.EffectiveFrom));
+    }
+
+    public static async Task<Results<Ok<ExchangeRate>, ProblemHttpResult>> GetAsync(
+        string currency, DateTimeOffset? at, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var code = currency.ToUpperInvariant();
+        var when = at ?? clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rate = await conn.QuerySingleOrDefaultAsync<ExchangeRate>(new CommandDefinition(
+            """
+            select currency, usd_per_unit as UsdPerUnit, effective_from as EffectiveFrom from exchange_rates
+            where currency = @code and effective_from <= @when order by effective_from desc limit 1
+            """, new { code, when }, cancellationToken: ct));
+        return rate is null
+            ? Problems.Of(404, "exchange-rate-not-found", "No rate in force", $"No {code} rate is effective at {when:O}.")
+            : TypedResults.Ok(rate);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+using Rewards.Ledger.Data;
+using Rewards.Ledger.Domain;
+using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Ledger.Features.Spending;
+
+public sealed record GiftRequest
+{
+    public required Guid ToMemberId { get; init; }
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+}
+
+public sealed record GiftedLot(Guid LotId, long Points, DateTimeOffset ExpiresAt);
+
+public sealed record GiftResult(Guid GiftId, IReadOnlyList<GiftedLot> Lots);
+
+public sealed record TransferRequest
+{
+    public required string From { get; init; }
+    public required string To { get; init; }
+    public required long Points { get; init; }
+}
+
+public sealed record TransferResult(Guid TransferId, long Points, IReadOnlyList<GiftedLot> Lots);
+
+/// <summary>
+/// L10 gifts and L11 channel transfers: one transaction each, both accounts locked in id order, lots consumed FIFO.
+/// Repeats are made safe by the Idempotency-Key header.
+/// </summary>
+public static class GiftEndpoints
+{
+    public static void MapSpending(this IEndpointRouteBuilder app)
+    {
+        var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
+        me.MapPost("/gifts", GiftAsync).WithSummary("Gift purchase points to another member of the same channel (L10)");
+        me.MapPost("/transfers", TransferAsync).WithSummary("Move earned points between the online and offline accounts (L11)");
+    }
+
+    public static async Task<Results<Created<GiftResult>, ValidationProblem, ProblemHttpResult>> GiftAsync(
+        GiftRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy,
+        CancellationToken ct)
+    {
+        var memberId = user.MemberId();
+        var errors = new FieldErrors()
+            .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
+            .Require(request.Points > 0, "points", "A positive number of points.")
+            .Require(request.ToMemberId != memberId, "toMemberId", "Points cannot be gifted to oneself.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+        if (SpendRules.UnitRefusal(request.Points, policy.Value.PointsUnit) is { } unit) return unit.ToProblem();
+
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var known = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from accounts where member_id = @id)", new { id = request.ToMemberId }, tx, cancellationToken: ct));
+        if (!known) return Problems.Of(404, "member-not-found", "No such member", $"There is no member {request.ToMemberId} to receive the gift.");
+
+        var session = new LedgerSession(tx, outbox, now);
+        await session.LockAsync([(memberId, request.Channel), (request.ToMemberId, request.Channel)], loadLots: true, ct);
+        var from = session.Book(memberId, request.Channel);
+        var to = session.Book(request.ToMemberId, request.Channel);
+        var giftable = from.Lots.Where(l => PointsRules.IsGiftable(l.ToDomain())).ToList();
+        if (SpendRules.BalanceRefusal(from, request.Points, giftable.Sum(l => l.Remaining), "giftable (purchase)") is { } refusal)
+        {
+            await session.SaveAsync(ct); // lots found expired while loading stay expired
+            await tx.CommitAsync(ct);
+            return refusal.ToProblem();
+        }
+
+        var giftId = Guid.CreateVersion7();
+        var reference = giftId.ToString();
+        var allocation = Fifo.Allocate(giftable.Select(l => l.ToDomain()), request.Points);
+        var (_, lots) = session.MoveLots(from, to, allocation.Allocations,
+            new Entry("gift", reference, $"gift:{giftId}", $"member:{memberId}", now), "gift",
+            (source, points) => session.AddLot(to, LotSource.Gift, reference, points, "earned", source.EarnedAt,
+                PointsRules.GiftedExpiry(source.ExpiresAt!.Value, now, policy.Value.GiftMinimumMonthsLeft, policy.Value.GiftExtensionMonths),
+                transferable: false, originLotId: source.Id));
+        await conn.ExecuteAsync(new CommandDefinition(
+            "insert into gifts (id, from_member_id, to_member_id, channel, points, created_at) values (@giftId, @memberId, @to, @channel, @points, @now)",
+            new { giftId, memberId, to = request.ToMemberId, channel = request.Channel, points = request.Points, now }, tx, cancellationToken: ct));
+        session.Publish(new PointsGifted { GiftId = giftId, FromMemberId = memberId, ToMemberId = request.ToMemberId, Channel = request.Channel, Points = request.Points, At = now });
+        await session.SaveAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        return TypedResults.Created($"/accounts/me/postings", new GiftResult(giftId, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]));
+    }
+
+    public static async Task<Results<Created<TransferResult>, ValidationProblem, ProblemHttpResult>> TransferAsync(
+        TransferRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy,
+        CancellationToken ct)
+    {
+        var memberId = user.MemberId();
+        var errors = new FieldErrors()
+            .Require(Channel.IsValid(request.From), "from", "One of: online, offline.")
+            .Require(Channel.IsValid(request.To), "to", "One of: online, offline.")
+            .Require(request.From != request.To, "to", "The other channel than 'from'.")
+            .Require(request.Points > 0, "points", "A positive number of points.");
+        if (errors.Count > 0) return Problems.Validation(errors);
+        if (SpendRules.UnitRefusal(request.Points, policy.Value.PointsUnit) is { } unit) return unit.ToProblem();
+
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var session = new LedgerSession(tx, outbox, now);
+        await session.LockAsync([(memberId, request.From), (memberId, request.To)], loadLots: true, ct);
+        var from = session.Book(memberId, request.From);
+        var to = session.Book(memberId, request.To);
+        if (SpendRules.BalanceRefusal(from, request.Points, from.Available) is { } refusal)
+        {
+            await session.SaveAsync(ct);
+            await tx.CommitAsync(ct);
+            return refusal.ToProblem();
+        }
+
+        var transferId = Guid.CreateVersion7();
+        var reference = transferId.ToString();
+        var allocation = Fifo.Allocate(from.Lots.Select(l => l.ToDomain()), request.Points);
+        // Lots move with their dates and flags (L11): a promotion stays a promotion, a received gift stays ungiftable.
+        var (_, lots) = session.MoveLots(from, to, allocation.Allocations,
+            new Entry("transfer", reference, $"transfer:{transferId}", $"member:{memberId}", now), "transfer",
+            (source, points) => session.AddLot(to, LotSources.Parse(source.Source), reference, points, "earned", source.EarnedAt, source.ExpiresAt,
+                source.Transferable, originLotId: source.Id));
+        await session.SaveAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
+        return TypedResults.Created($"/accounts/me/postings",
+            new TransferResult(transferId, request.Points, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]));
+    }
+}
