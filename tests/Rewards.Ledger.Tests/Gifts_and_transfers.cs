@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Rewards.Ledger.Tests;
+
+/// <summary>L10 gifts and L11 channel transfers, through the member API.</summary>
+public sealed class Gifts_and_transfers(LedgerService service) : IClassFixture<LedgerService>
+{
+    private static readonly DateTimeOffset Start = new(2027, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly LedgerApi _api = new(service.Host);
+
+    [Fact]
+    [Trait("Rule", "L10")]
+    public async Task Should_extend_a_gifted_lot_with_5_months_left_by_6_months_and_keep_one_with_7_months_left()
+    {
+        await _api.SetClockAsync(Start);
+        var (giver, receiver) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PurchasePointsAsync(giver, 300, purchasedAt: Start.AddDays(-1));          // expires Start + 60 months − 1 day
+        await _api.PurchasePointsAsync(receiver, 10);
+        await _api.SetClockAsync(Start.AddMonths(2));
+        await _api.PurchasePointsAsync(giver, 200);                                          // expires Start + 62 months
+
+        await _api.SetClockAsync(Start.AddMonths(55));                                       // first lot: 5 months less a day left
+        var gift = await _api.GiftAsync(giver, receiver, 400);
+
+        Assert.Equal(HttpStatusCode.Created, gift.StatusCode);
+        var lots = (await gift.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("lots").EnumerateArray()
+            .Select(l => (Points: l.GetProperty("points").GetInt64(), ExpiresAt: l.GetProperty("expiresAt").GetDateTimeOffset())).ToList();
+        Assert.Equal([(300L, Start.AddDays(-1).AddMonths(60).AddMonths(6)), (100L, Start.AddMonths(62))], lots);
+        Assert.Equal(new Balance(100, 100, 0, 0), await _api.BalanceAsync(giver));
+        Assert.Equal(410, (await _api.BalanceAsync(receiver)).Total);
+        var received = (await _api.LotsAsync(receiver)).Where(l => l.Source == "gift").ToList();
+        Assert.All(received, l => Assert.False(l.Transferable));
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L10")]
+    public async Task Should_refuse_to_regift_a_received_gift_or_gift_promotion_points()
+    {
+        await _api.SetClockAsync(Start);
+        var (a, b, c) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await _api.PurchasePointsAsync(a, 100);
+        await _api.PurchasePointsAsync(c, 10);
+        await _api.PromotionPointsAsync(b, 500, Start.AddDays(90));
+        Assert.Equal(HttpStatusCode.Created, (await _api.GiftAsync(a, b, 100)).StatusCode);
+
+        var regift = await _api.GiftAsync(b, c, 100); // b holds 100 received + 500 promotion points, none giftable
+
+        Assert.Equal(HttpStatusCode.Conflict, regift.StatusCode);
+        Assert.Equal("/problems/insufficient-points", await LedgerApi.ProblemTypeAsync(regift));
+        Assert.Equal(600, (await _api.BalanceAsync(b)).Total);
+        Assert.Equal(10, (await _api.BalanceAsync(c)).Total);
+    }
+
+    [Theory]
+    [InlineData(15, HttpStatusCode.BadRequest, "/problems/invalid-points-unit")]
+    [InlineData(0, HttpStatusCode.BadRequest, "/problems/validation")]
+    [InlineData(110, HttpStatusCode.Conflict, "/problems/insufficient-points")]
+    [Trait("Rule", "L9")]
+    public async Task Should_move_points_only_in_units_of_10_and_never_more_than_available(long points, HttpStatusCode status, string type)
+    {
+        await _api.SetClockAsync(Start);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PurchasePointsAsync(a, 100);
+        await _api.PurchasePointsAsync(b, 10);
+
+        var gift = await _api.GiftAsync(a, b, points);
+        var transfer = await _api.TransferAsync(a, "online", "offline", points);
+
+        Assert.Equal((status, type), (gift.StatusCode, await LedgerApi.ProblemTypeAsync(gift)));
+        Assert.Equal((status, type), (transfer.StatusCode, await LedgerApi.ProblemTypeAsync(transfer)));
+        Assert.Equal(100, (await _api.BalanceAsync(a)).Total);
+    }
+
+    [Fact]
+    [Trait("Rule", "L8")]
+    public async Task Should_refuse_to_gift_or_transfer_while_the_balance_is_negative()
+    {
+        await _api.SetClockAsync(Start);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PurchasePointsAsync(a, 100, channel: "offline");
+        await _api.PurchasePointsAsync(b, 10, channel: "offline");
+        using var ops = _api.Ops();
+        (await ops.PostAsJsonAsync($"/ops/members/{a}/debits", new { channel = "offline", points = 150, reason = "Wrongly earned" },
+            TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+
+        var gift = await _api.GiftAsync(a, b, 10, "offline");
+        var transfer = await _api.TransferAsync(a, "offline", "online", 10);
+
+        Assert.Equal("/problems/negative-balance", await LedgerApi.ProblemTypeAsync(gift));
+        Assert.Equal("/problems/negative-balance", await LedgerApi.ProblemTypeAsync(transfer));
+        Assert.Equal(new Balance(-50, 0, 0, 0), await _api.BalanceAsync(a, "offline"));
+    }
+
+    [Fact]
+    [Trait("Rule", "L11")]
+    public async Task Should_move_lots_between_channels_with_their_dates_and_flags_fifo()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        await _api.PromotionPointsAsync(member, 100, Start.AddDays(30));            // expires first: taken first
+        await _api.PurchasePointsAsync(member, 500, purchasedAt: Start.AddDays(-10));
+
+        var transfer = await _api.TransferAsync(member, "online", "offline", 300);
+
+        Assert.Equal(HttpStatusCode.Created, transfer.StatusCode);
+        var offline = await _api.LotsAsync(member, "offline");
+        Assert.Equal(
+            [("promotion", 100L, Start.AddDays(30), false), ("missed-earning", 200L, Start.AddDays(-10).AddMonths(60), true)],
+            offline.Select(l => (l.Source, l.Remaining, l.ExpiresAt!.Value, l.Transferable)).ToList());
+        Assert.Equal(Start.AddDays(-10), offline[1].EarnedAt);
+        Assert.Equal(300, (await _api.BalanceAsync(member)).Total);
+        Assert.Equal(300, (await _api.BalanceAsync(member, "offline")).Total);
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L10")]
+    public async Task Should_refuse_a_gift_to_an_unknown_member_or_oneself()
+    {
+        await _api.SetClockAsync(Start);
+        var a = Guid.NewGuid();
+        await _api.PurchasePointsAsync(a, 100);
+
+        var unknown = await _api.GiftAsync(a, Guid.NewGuid(), 10);
+        var self = await _api.GiftAsync(a, a, 10);
+
+        Assert.Equal((HttpStatusCode.NotFound, "/problems/member-not-found"), (unknown.StatusCode, await LedgerApi.ProblemTypeAsync(unknown)));
+        Assert.Equal((HttpStatusCode.BadRequest, "/problems/validation"), (self.StatusCode, await LedgerApi.ProblemTypeAsync(self)));
+    }
+}
