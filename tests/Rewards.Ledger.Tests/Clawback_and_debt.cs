@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Rewards.Contracts.Orders;
+using Rewards.Testing;
+
+namespace Rewards.Ledger.Tests;
+
+/// <summary>L4/L7 clawback from Orders events, L8 negative balances paid down by later earnings, L15 payoff.</summary>
+public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<LedgerService>
+{
+    private static readonly DateTimeOffset Start = new(2027, 8, 2, 10, 0, 0, TimeSpan.Zero);
+    private readonly LedgerApi _api = new(service.Host);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>An order paid and delivered, its points activated 48 h later; the clock is left at activation.</summary>
+    private async Task EarnFromOrderAsync(Guid member, Guid orderId, decimal paidUsd, long expectedTotal)
+    {
+        await _api.PublishAsync(LedgerApi.Paid(orderId, member, paidUsd, _api.Now));
+        await _api.PublishAsync(new OrderDelivered { OrderId = orderId, MemberId = member, DeliveredAt = _api.Now });
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+            return await conn.ExecuteScalarAsync<bool>("select exists (select 1 from lots where reference = @r and activate_after is not null)", new { r = orderId.ToString() });
+        }, LedgerApi.Wait));
+        await _api.SetClockAsync(_api.Now.AddHours(48));
+        await _api.RunJobAsync("activation");
+        Assert.Equal(expectedTotal, (await _api.BalanceAsync(member)).Total);
+    }
+
+    private async Task<long> OutboxCountAsync(string type, Guid member)
+    {
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        return await conn.ExecuteScalarAsync<long>(
+            "select count(*) from outbox_messages where message_type = @type and body->>'memberId' = @m", new { type, m = member.ToString() });
+    }
+
+    [Fact]
+    [Trait("Rule", "L4")]
+    public async Task Should_void_the_pending_points_of_an_order_cancelled_before_delivery_without_going_negative()
+    {
+        await _api.SetClockAsync(Start);
+        var (member, orderId) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PublishAsync(LedgerApi.Paid(orderId, member, 50.00m, Start));
+        Assert.True(await Eventually.TrueAsync(async () => (await _api.BalanceAsync(member)).Pending == 500, LedgerApi.Wait));
+
+        await _api.PublishAsync(new OrderCancelled { OrderId = orderId, MemberId = member, WasPaid = true, RefundUsd = 50.00m, At = Start });
+        await _api.PublishAsync(new OrderDelivered { OrderId = orderId, MemberId = member, DeliveredAt = Start }); // a late event changes nothing
+
+        Assert.True(await Eventually.TrueAsync(async () => (await _api.BalanceAsync(member)).Pending == 0, LedgerApi.Wait));
+        await _api.SetClockAsync(Start.AddDays(3));
+        await _api.RunJobAsync("activation");
+        Assert.Equal(new Balance(0, 0, 0, 0), await _api.BalanceAsync(member));
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L7")]
+    public async Task Should_claw_back_the_floor_of_the_points_on_a_partial_refund_from_the_purchase_lot_first()
+    {
+        await _api.SetClockAsync(Start);
+        var (member, orderId) = (Guid.NewGuid(), Guid.NewGuid());
+        var other = await _api.PurchasePointsAsync(member, 100, purchasedAt: Start.AddDays(-100)); // expires first, FIFO would take it
+        await EarnFromOrderAsync(member, orderId, 99.99m, 1099);                                     // floor(999.9) = 999
+
+        await _api.PublishAsync(new OrderRefunded { RefundId = Guid.NewGuid(), OrderId = orderId, MemberId = member, RefundUsd = 33.33m, At = _api.Now });
+
+        Assert.True(await Eventually.TrueAsync(async () => (await _api.BalanceAsync(member)).Total == 1099 - 333, LedgerApi.Wait));
+        var lots = (await _api.LotsAsync(member)).ToDictionary(l => l.LotId, l => l.Remaining);
+        Assert.Equal(100, lots[other]);
+        Assert.Equal(666, lots.Single(l => l.Key != other).Value);
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L8")]
+    public async Task Should_go_negative_on_a_refund_larger_than_the_balance_and_pay_it_down_from_the_next_earnings()
+    {
+        await _api.SetClockAsync(Start);
+        var (member, orderId) = (Guid.NewGuid(), Guid.NewGuid());
+        await EarnFromOrderAsync(member, orderId, 100.00m, 1000);
+        var moved = await _api.TransferAsync(member, "online", "offline", 800); // only 200 left in the order's own lot online
+        Assert.Equal(HttpStatusCode.Created, moved.StatusCode);
+
+        var refundId = Guid.NewGuid();
+        await _api.PublishAsync(new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = member, RefundUsd = 100.00m, At = _api.Now });
+        await _api.PublishAsync(new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = member, RefundUsd = 100.00m, At = _api.Now });
+
+        Assert.True(await Eventually.TrueAsync(async () => (await _api.BalanceAsync(member)).Total == -800, LedgerApi.Wait));
+        await Task.Delay(500, Ct);
+        Assert.Equal(new Balance(-800, 0, 0, 0), await _api.BalanceAsync(member)); // the repeated refund event took nothing more
+        Assert.Equal(1, await OutboxCountAsync("Rewards.Contracts.Ledger.BalanceWentNegative", member));
+        Assert.Empty(await _api.LotsAsync(member, "online"));
+
+        await EarnFromOrderAsync(member, Guid.NewGuid(), 50.00m, -300);  // 500 earned, all of it pays debt: no new lot
+        Assert.Empty(await _api.LotsAsync(member, "online"));
+        var credit = await _api.CreditAsync(member, new { channel = "online", points = 1000, kind = "correction", reason = "Goodwill" });
+        var result = await credit.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal((300L, 700L), (result.GetProperty("paidDebt").GetInt64(), result.GetProperty("lotPoints").GetInt64()));
+        Assert.Equal(700, (await _api.LotsAsync(member, "online")).Single().Remaining);
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Theory]
+    [InlineData(-800, "0.80", HttpStatusCode.BadRequest)] // the minimum is USD 1.00
+    [InlineData(-800, "1.00", HttpStatusCode.Created)]
+    [InlineData(-2500, "2.49", HttpStatusCode.BadRequest)]
+    [InlineData(-2500, "2.50", HttpStatusCode.Created)]
+    [InlineData(-1234, "1.24", HttpStatusCode.Created)]   // a part of a cent is rounded up
+    [Trait("Rule", "L15")]
+    public async Task Should_clear_a_negative_balance_only_with_the_payoff_amount(long balance, string paid, HttpStatusCode expected)
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        using var ops = _api.Ops();
+        (await ops.PostAsJsonAsync($"/ops/members/{member}/debits", new { channel = "online", points = -balance, reason = "Refund after spending" }, Ct))
+            .EnsureSuccessStatusCode();
+
+        var payoff = await ops.PostAsJsonAsync($"/ops/members/{member}/payoff",
+            new { channel = "online", paidUsd = decimal.Parse(paid, System.Globalization.CultureInfo.InvariantCulture), paymentReference = $"PAY-{Guid.NewGuid():N}" }, Ct);
+
+        Assert.Equal(expected, payoff.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.Created ? 0 : balance, (await _api.BalanceAsync(member)).Total);
+        if (expected == HttpStatusCode.BadRequest) Assert.Equal("/problems/payoff-amount-mismatch", await LedgerApi.ProblemTypeAsync(payoff));
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L13")]
+    public async Task Should_record_who_debited_why_and_the_compensation_on_the_posting()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        await _api.PurchasePointsAsync(member, 1000);
+        using var ops = _api.Ops();
+
+        var debit = await ops.PostAsJsonAsync($"/ops/members/{member}/debits",
+            new { channel = "online", points = 400, reason = "Programme change, notice given 2027-02-01", compensationReference = "VOUCHER-77" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, debit.StatusCode);
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        var causedBy = await conn.ExecuteScalarAsync<string>(
+            "select p.caused_by from postings p join accounts a on a.id = p.account_id where a.member_id = @member and p.kind = 'correction-debit'", new { member });
+        Assert.Equal("ops:00000000-0000-7000-8000-0000000000aa (Programme change, notice given 2027-02-01; compensated by VOUCHER-77)", causedBy);
+        Assert.Equal(600, (await _api.BalanceAsync(member)).Total);
+    }
+}
