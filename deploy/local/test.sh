@@ -21,6 +21,12 @@ for db in $(psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -Atc "se
   psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1 || true
 done
 
+# … and its own RabbitMQ virtual host (t-…): delete those of earlier runs, their quorum queues weigh on the broker.
+for vhost in $(curl -s -u guest:guest "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vhosts?columns=name" \
+    | python3 -c 'import json,sys; print("\n".join(v["name"] for v in json.load(sys.stdin) if v["name"].startswith("t-")))' 2>/dev/null); do
+  curl -s -o /dev/null -u guest:guest -X DELETE "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vhosts/$vhost" || true
+done
+
 rm -rf "$results"; mkdir -p "$results"
 dotnet test "$root/Rewards.sln" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}

@@ -90,7 +90,13 @@ public sealed class LedgerApi(ServiceHost<LedgerPolicy> host)
         return await response.Content.ReadAsStringAsync(Ct);
     }
 
-    public Task PublishAsync<T>(T message) where T : class => host.Services.GetRequiredService<IBus>().Publish(message, Ct);
+    /// <summary>Publishes as Orders or Membership would; a broker that does not confirm within 30 s fails the test instead of hanging it.</summary>
+    public async Task PublishAsync<T>(T message) where T : class
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await host.Services.GetRequiredService<IBus>().Publish(message, timeout.Token);
+    }
 
     /// <summary>Asks for a hold over the broker, as Orders does at checkout.</summary>
     public async Task<object> HoldAsync(Guid holdId, Guid memberId, long points, Guid? orderId = null, string channel = "online")

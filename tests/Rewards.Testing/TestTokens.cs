@@ -22,7 +22,7 @@ public static class TestTokens
             Issuer = "rewards-membership",
             Audience = "rewards",
             Subject = new ClaimsIdentity(claims),
-            Expires = DateTime.UtcNow.AddYears(10), // tests move service clocks far ahead
+            Expires = DateTime.UtcNow.AddYears(100), // tests move service clocks decades ahead
             SigningCredentials = new SigningCredentials(
                 new SymmetricSecurityKey(Encoding.UTF8.GetBytes(ServiceHost<object>.SigningKey)), SecurityAlgorithms.HmacSha256),
         });

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Npgsql;
+using Rewards.Contracts.Ledger;
+
+namespace Rewards.Ledger.Tests;
+
+/// <summary>L18: concurrent requests on one account never overspend, double-post or lose a posting.</summary>
+public sealed class Concurrency(LedgerService service) : IClassFixture<LedgerService>
+{
+    private static readonly DateTimeOffset Start = new(2027, 12, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly LedgerApi _api = new(service.Host);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    [Trait("Rule", "L18")]
+    public async Task Should_never_overspend_with_50_parallel_gifts_transfers_and_holds_on_one_account()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        var friends = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var friend in friends) await _api.PurchasePointsAsync(friend, 10);
+        await _api.PurchasePointsAsync(member, 600);
+        await _api.PurchasePointsAsync(member, 400, purchasedAt: Start.AddDays(-200));
+
+        // 50 attempts of 100 points each against 1,000 points: exactly 10 may succeed.
+        var attempts = Enumerable.Range(0, 50).Select(async i => (i % 3) switch
+        {
+            0 => (await _api.GiftAsync(member, friends[i % friends.Length], 100)).StatusCode == HttpStatusCode.Created,
+            1 => (await _api.TransferAsync(member, "online", "offline", 100)).StatusCode == HttpStatusCode.Created,
+            _ => await _api.HoldAsync(Guid.NewGuid(), member, 100) is PointsHeld,
+        });
+        var succeeded = (await Task.WhenAll(attempts)).Count(ok => ok);
+
+        Assert.Equal(10, succeeded);
+        var online = await _api.BalanceAsync(member);
+        Assert.Equal(0, online.Available);
+        Assert.True(online.Total >= 0);
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L18")]
+    public async Task Should_post_once_for_the_same_idempotency_key_sent_concurrently()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        var key = Guid.NewGuid().ToString();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var ops = _api.Ops();
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/ops/members/{member}/credits")
+            {
+                Content = JsonContent.Create(new { channel = "online", points = 500, kind = "correction", reason = "Same request, sent ten times" }),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            return (await ops.SendAsync(request, Ct)).StatusCode;
+        }));
+
+        Assert.Contains(HttpStatusCode.Created, responses);
+        Assert.All(responses, s => Assert.True(s is HttpStatusCode.Created or HttpStatusCode.Conflict, s.ToString()));
+        Assert.Equal(500, (await _api.BalanceAsync(member)).Total);
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L18")]
+    public async Task Should_hold_once_for_the_same_hold_requested_concurrently()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        await _api.PurchasePointsAsync(member, 1000);
+        var holdId = Guid.NewGuid();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _api.HoldAsync(holdId, member, 300)));
+
+        Assert.All(answers, a => Assert.Equal(300, Assert.IsType<PointsHeld>(a).Points));
+        Assert.Equal(new Balance(1000, 700, 0, 300), await _api.BalanceAsync(member));
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("select count(*) from postings where idempotency_key = @k and seq is not null and amount < 0", new { k = $"hold:{holdId}" }));
+        await _api.AssertVerifiedAsync();
+    }
+}
