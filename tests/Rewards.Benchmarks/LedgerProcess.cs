@@ -67,9 +67,31 @@ internal sealed class LedgerProcess : IAsyncDisposable
             insert into accounts (id, member_id, channel, bucket, created_at)
             select gen_random_uuid(), m.id, c, b, now()
             from (select gen_random_uuid() as id from generate_series(1, @members)) m,
-                 unnest(array['online', 'offline']) c, unnest(array['earned', 'pending']) b
+                 unnest(array['online', 'offline']) c, unnest(array['earned', 'pending', 'held']) b
             """, new { members }, commandTimeout: 600);
         _members = [.. await conn.QueryAsync<Guid>("select distinct member_id from accounts where member_id is not null")];
+    }
+
+    /// <summary>Runs credits and balance reads for a while, unmeasured, so the JIT has compiled the hot paths.</summary>
+    public async Task WarmUpAsync(TimeSpan duration)
+    {
+        var credits = CreditsPerSecondAsync(32, (int)duration.TotalSeconds, oneMember: false);
+        var reads = BalanceLatencyAsync(500, (int)duration.TotalSeconds);
+        await Task.WhenAll(credits, reads);
+        await DrainOutboxAsync();
+    }
+
+    /// <summary>Waits until the Ledger has published every event it queued (so the next phase runs on an idle service).</summary>
+    public async Task DrainOutboxAsync()
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        var stopwatch = Stopwatch.StartNew();
+        while (await conn.ExecuteScalarAsync<long>("select count(*) from outbox_messages where published_at is null") > 0)
+        {
+            if (stopwatch.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException("The outbox did not drain within 10 minutes");
+            await Task.Delay(500);
+        }
+        if (stopwatch.Elapsed > TimeSpan.FromSeconds(1)) Console.WriteLine($"    outbox drained in {stopwatch.Elapsed.TotalSeconds:0} s");
     }
 
     public async Task<double> CreditsPerSecondAsync(int clients, int seconds, bool oneMember)

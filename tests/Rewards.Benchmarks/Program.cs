@@ -2,7 +2,8 @@ using System.Text;
 using Rewards.Benchmarks;
 
 // Ledger benchmark (issue: Rewards-Ledger engine). Needs deploy/local/servers-up.sh to have run.
-// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000]
+// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000 --phases a,b,c,b2,d,e]
+// Before each phase the Ledger's outbox is drained, so a phase does not pay for the events of the one before.
 var options = BenchOptions.Parse(args);
 var root = BenchOptions.RepositoryRoot();
 var server = "Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres;Maximum Pool Size=200";
@@ -14,28 +15,52 @@ Print($"# Ledger benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment
 // (a) the physical reference: single-row INSERT commits per second, 8 clients.
 var reference = await Pgbench.InsertCommitsPerSecondAsync(options.Seconds);
 Print($"(a) pgbench single-row INSERT, 8 clients: {reference:N0} commits/s");
+double spread = double.NaN;
 
 await using var ledger = await LedgerProcess.StartAsync(root, server);
 await ledger.LoadMembersAsync(options.Members);
 Print($"    loaded {options.Members:N0} members");
 
 // (b) credits/s through the HTTP posting path, 64 clients spread over members; (c) the same on one member.
-var spread = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: false);
-Print($"(b) ops credits over HTTP, 64 clients, spread: {spread:N0}/s = {spread / reference:0.00} × (a)  [target ≥ 0.50]");
-var hot = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: true);
-Print($"(c) ops credits over HTTP, 64 clients, one member: {hot:N0}/s = {hot / spread:0.00} × (b)  [target ≥ 0.50]");
+// The service runs for days; measure it warm: tiered JIT and dynamic PGO compile the hot paths in the first seconds.
+await ledger.WarmUpAsync(TimeSpan.FromSeconds(8));
+
+if (options.Runs("b"))
+{
+    await ledger.DrainOutboxAsync();
+    spread = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: false);
+    Print($"(b) ops credits over HTTP, 64 clients, spread: {spread:N0}/s = {spread / reference:0.00} × (a)  [target ≥ 0.50]");
+}
+if (options.Runs("c"))
+{
+    await ledger.DrainOutboxAsync();
+    var hot = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: true);
+    Print($"(c) ops credits over HTTP, 64 clients, one member: {hot:N0}/s = {hot / spread:0.00} × (b)  [target ≥ 0.50]");
+}
 
 // (b2) OrderPaid events earned per second from the broker.
-var earned = await BrokerEarning.EventsPerSecondAsync(ledger, ledger.Members, options.Events);
-Print($"(b2) OrderPaid events earned from RabbitMQ ({options.Events:N0} events): {earned:N0}/s = {earned / reference:0.00} × (a)  [target ≥ 0.25]");
+if (options.Runs("b2"))
+{
+    await ledger.DrainOutboxAsync();
+    var earned = await BrokerEarning.EventsPerSecondAsync(ledger, ledger.Members, options.Events);
+    Print($"(b2) OrderPaid events earned from RabbitMQ ({options.Events:N0} events): {earned:N0}/s = {earned / reference:0.00} × (a)  [target ≥ 0.25]");
+}
 
 // (d) balance latency at a fixed arrival rate.
-var (p50, p99, achieved) = await ledger.BalanceLatencyAsync(2000, options.Seconds);
-Print($"(d) balance at 2,000 req/s offered ({achieved:N0}/s served): p50 {p50:0.00} ms, p99 {p99:0.00} ms  [target p99 ≤ 5 ms]");
+if (options.Runs("d"))
+{
+    await ledger.DrainOutboxAsync();
+    var (p50, p99, achieved) = await ledger.BalanceLatencyAsync(2000, options.Seconds);
+    Print($"(d) balance at 2,000 req/s offered ({achieved:N0}/s served): p50 {p50:0.00} ms, p99 {p99:0.00} ms  [target p99 ≤ 5 ms]");
+}
 
 // (e) expiring due lots in one job run.
-var expiry = await ledger.ExpireAsync(options.Expire);
-Print($"(e) expiry job over {options.Expire:N0} due lots: {expiry.TotalSeconds:0.0} s  [target ≤ 30 s]");
+if (options.Runs("e"))
+{
+    await ledger.DrainOutboxAsync();
+    var expiry = await ledger.ExpireAsync(options.Expire);
+    Print($"(e) expiry job over {options.Expire:N0} due lots: {expiry.TotalSeconds:0.0} s  [target ≤ 30 s]");
+}
 
 var docs = Path.Combine(root, "docs", "benchmarks.md");
 Directory.CreateDirectory(Path.GetDirectoryName(docs)!);

@@ -24,7 +24,6 @@ create unique index lots_one_per_purchase on lots (member_id, channel, reference
 drop index lots_receipt_once;
 create unique index lots_receipt_once on lots (reference) where source = 'missed-earning' and origin_lot_id is null;
 create index lots_expiry_due on lots (expires_at, id) where status = 'earned' and remaining > 0;
-create index lots_reference on lots (reference);
 
 -- L5/L7/L9: which lots a debit consumed. Append-only too: giving points back inserts the negative, so the sum per
 -- (reference, lot) is what is still out and a return restores exactly the lots that were used.
@@ -89,3 +88,9 @@ create table gifts (
 );
 
 alter table postings alter column id set default uuid_v7();
+
+-- Fewer indexes on the hottest table: nothing looks postings up by transaction, and only system postings are read by
+-- date (the liability report); member history goes through (account_id, seq).
+drop index postings_transaction;
+drop index postings_effective;
+create index postings_system_effective on postings (account_id, effective_at) where seq is null;
