@@ -100,4 +100,23 @@ public sealed class Ledger_over_the_broker(LedgerService service) : IClassFixtur
 
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("update postings set amount = amount + 1")]
+    [InlineData("delete from postings")]
+    [InlineData("truncate postings")]
+    [InlineData("delete from allocations")]
+    [Trait("Rule", "L2")]
+    public async Task Should_give_the_service_no_privilege_to_change_or_remove_postings(string sql)
+    {
+        await PublishAsync(Paid(Guid.NewGuid(), Guid.NewGuid(), 10.00m, DateTimeOffset.UtcNow));
+        var db = service.Host.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var conn = await db.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        Assert.True(await Eventually.TrueAsync(async () => await conn.ExecuteScalarAsync<long>("select count(*) from postings") > 0, Wait));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync(sql));
+
+        Assert.Equal("rewards_ledger_app", await conn.ExecuteScalarAsync<string>("select current_user"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
 }

@@ -21,7 +21,7 @@ public static class LedgerModule
 {
     public static WebApplicationBuilder AddLedger(this WebApplicationBuilder builder)
     {
-        builder.AddDatabase("Ledger", typeof(LedgerModule).Assembly);
+        builder.AddDatabase("Ledger", typeof(LedgerModule).Assembly, appRole: "rewards_ledger_app");
         builder.AddMessaging("ledger", x =>
         {
             x.AddConsumer<MemberRegisteredConsumer>();

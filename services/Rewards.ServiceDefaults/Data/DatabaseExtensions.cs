@@ -17,9 +17,10 @@ public static class DatabaseExtensions
     /// <summary>
     /// Registers the service's <see cref="NpgsqlDataSource"/> from ConnectionStrings:{name} and applies, at start-up,
     /// the SQL migrations embedded in <paramref name="migrations"/> (plus the outbox/inbox tables), creating the
-    /// database if it does not exist.
+    /// database if it does not exist. With <paramref name="appRole"/> every connection of the data source works as that
+    /// role (created and granted by the service's migrations), while migrations run as the connection string's user.
     /// </summary>
-    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, string name, Assembly migrations)
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, string name, Assembly migrations, string? appRole = null)
     {
         var connectionString = builder.Configuration.GetConnectionString(name);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -27,7 +28,9 @@ public static class DatabaseExtensions
 
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        var appConnection = new NpgsqlConnectionStringBuilder(connectionString);
+        if (appRole is not null) appConnection.Options = $"{appConnection.Options} -c role={appRole}".Trim();
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(appConnection.ConnectionString).Build());
         builder.Services.AddHostedService(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
