@@ -30,6 +30,9 @@ public static class DatabaseExtensions
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
         var appConnection = new NpgsqlConnectionStringBuilder(connectionString);
         if (appRole is not null) appConnection.Options = $"{appConnection.Options} -c role={appRole}".Trim();
+        // Statements run again and again (balances, postings) are prepared on each connection after two uses: planning
+        // a query costs more than running it on an indexed lookup.
+        if (appConnection.MaxAutoPrepare == 0) appConnection.MaxAutoPrepare = 64;
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(appConnection.ConnectionString).Build());
         builder.Services.AddHostedService(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
