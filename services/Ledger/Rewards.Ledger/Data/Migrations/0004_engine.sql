@@ -24,6 +24,9 @@ create unique index lots_one_per_purchase on lots (member_id, channel, reference
 drop index lots_receipt_once;
 create unique index lots_receipt_once on lots (reference) where source = 'missed-earning' and origin_lot_id is null;
 create index lots_expiry_due on lots (expires_at, id) where status = 'earned' and remaining > 0;
+-- A member's spendable lots in FIFO order: the balance's next expiry and every session's lot load. Without it the
+-- planner may walk lots_expiry_due in expiry order looking for one member's lots.
+create index lots_member_spendable on lots (member_id, channel, expires_at) where status = 'earned' and remaining > 0;
 
 -- L5/L7/L9: which lots a debit consumed. Append-only too: giving points back inserts the negative, so the sum per
 -- (reference, lot) is what is still out and a return restores exactly the lots that were used.
