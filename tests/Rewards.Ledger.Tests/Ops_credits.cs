@@ -103,4 +103,30 @@ public sealed class Ops_credits(LedgerService service) : IClassFixture<LedgerSer
         Assert.All(new[] { "channel", "points", "kind", "reason" }, f => Assert.True(errors.TryGetProperty(f, out _), f));
         Assert.Equal(0, (await OnlineAsync(memberId)).GetProperty("balance").GetInt64());
     }
+
+    [Fact]
+    [Trait("Rule", "L2")]
+    public async Task Should_page_the_history_newest_first_without_skipping_when_new_postings_arrive()
+    {
+        var memberId = Guid.NewGuid();
+        for (var i = 1; i <= 5; i++)
+        {
+            (await CreditAsync(memberId, new { channel = "online", points = i * 10, kind = "correction", reason = $"credit {i}" })).EnsureSuccessStatusCode();
+        }
+        using var member = service.Host.ClientWithToken(TestTokens.Member(memberId, "m@example.com"));
+        var seen = new List<long>();
+        string? cursor = null;
+        do
+        {
+            var page = await member.GetFromJsonAsync<JsonElement>($"/accounts/me/postings?limit=2{(cursor is null ? "" : $"&cursor={cursor}")}", TestContext.Current.CancellationToken);
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("amount").GetInt64()));
+            cursor = page.GetProperty("nextCursor").GetString();
+            if (seen.Count == 2) (await CreditAsync(memberId, new { channel = "online", points = 999, kind = "correction", reason = "arrives mid-way" })).EnsureSuccessStatusCode();
+        }
+        while (cursor is not null);
+
+        Assert.Equal([50L, 40L, 30L, 20L, 10L], seen);
+        var bad = await member.GetAsync("/accounts/me/postings?cursor=not-a-cursor", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
 }

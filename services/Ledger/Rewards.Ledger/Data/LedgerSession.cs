@@ -177,6 +177,10 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         return transactionId;
     }
 
+    /// <summary>The id of the posting that transaction <paramref name="transactionId"/> made on <paramref name="account"/>.</summary>
+    public Guid PostingIdOf(Guid transactionId, Account account) =>
+        _postings.First(p => p.TransactionId == transactionId && p.AccountId == account.Id).Id;
+
     public LotRow AddLot(Book book, LotSource source, string reference, long amount, string status, DateTimeOffset? earnedAt,
         DateTimeOffset? expiresAt, bool transferable, Guid? originLotId = null, DateTimeOffset? activateAfter = null)
     {

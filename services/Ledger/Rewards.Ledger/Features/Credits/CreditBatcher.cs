@@ -50,7 +50,8 @@ public enum CreditStatus
     NotEligible,
 }
 
-public sealed record CreditOutcome(CreditStatus Status, Guid? TransactionId = null, Guid? LotId = null, long PaidDebt = 0, long LotPoints = 0);
+public sealed record CreditOutcome(
+    CreditStatus Status, Guid? PostingId = null, Guid? TransactionId = null, Guid? LotId = null, long PaidDebt = 0, long LotPoints = 0);
 
 /// <summary>
 /// Credits go through here so that concurrent ones share a transaction: each worker takes whatever is queued (up to
@@ -189,7 +190,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         {
             session.Publish(new PointsEarned { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = lot.Amount, ExpiresAt = expiresAt, At = c.EarnedAt });
         }
-        return new CreditOutcome(CreditStatus.Credited, transactionId, lot?.Id, paidDebt, lot?.Amount ?? 0);
+        return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Earned), transactionId, lot?.Id, paidDebt, lot?.Amount ?? 0);
     }
 
     private CreditOutcome CreditPending(LedgerSession session, Book book, CreditCommand c, DateTimeOffset? deliveredAt)
@@ -199,7 +200,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var transactionId = session.Post(new Entry(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
             Leg.System(c.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
         session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
-        return new CreditOutcome(CreditStatus.Credited, transactionId, lot.Id, 0, c.Points);
+        return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Pending), transactionId, lot.Id, 0, c.Points);
     }
 
     private static Guid TargetAccount(Book book, CreditCommand c) => c.OrderId is null ? book.Earned.Id : book.Pending.Id;
@@ -220,14 +221,14 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     {
         var result = new Dictionary<string, CreditOutcome>();
         var accounts = commands.Select(c => TargetAccount(session.Book(c.MemberId, c.Channel), c)).ToArray();
-        foreach (var row in await conn.QueryAsync<(Guid AccountId, string Key, Guid TransactionId, Guid? LotId)>(new CommandDefinition(
+        foreach (var row in await conn.QueryAsync<(Guid AccountId, string Key, Guid PostingId, Guid TransactionId, Guid? LotId)>(new CommandDefinition(
             """
-            select p.account_id, p.idempotency_key, p.transaction_id, p.lot_id
+            select p.account_id, p.idempotency_key, p.id, p.transaction_id, p.lot_id
             from postings p join unnest(@accounts, @keys) k(account_id, idempotency_key) using (account_id, idempotency_key)
             where p.seq is not null
             """, new { accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray() }, tx, cancellationToken: ct)))
         {
-            result[$"key|{row.AccountId}|{row.Key}"] = new CreditOutcome(CreditStatus.AlreadyCredited, row.TransactionId, row.LotId);
+            result[$"key|{row.AccountId}|{row.Key}"] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
         }
 
         var purchases = commands.Where(c => c.Source == LotSource.Purchase).ToArray();
@@ -245,7 +246,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                     references = purchases.Select(c => c.Reference).ToArray(),
                 }, tx, cancellationToken: ct)))
             {
-                result[$"purchase|{row.MemberId}|{row.Channel}|{row.Reference}"] = new CreditOutcome(CreditStatus.AlreadyCredited, null, row.Id);
+                result[$"purchase|{row.MemberId}|{row.Channel}|{row.Reference}"] = new CreditOutcome(CreditStatus.AlreadyCredited, LotId: row.Id);
             }
         }
 

@@ -24,7 +24,7 @@ public sealed record CreditRequest
 }
 
 /// <summary><see cref="LotId"/> is null when the whole credit paid down a negative balance (L8).</summary>
-public sealed record CreditResult(Guid PostingTransactionId, Guid? LotId, long PaidDebt, long LotPoints);
+public sealed record CreditResult(Guid PostingId, Guid PostingTransactionId, Guid? LotId, long PaidDebt, long LotPoints);
 
 /// <summary>
 /// L12, L13, L19: ops credits. Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
@@ -83,6 +83,6 @@ public static class CreditEndpoints
                 $"Receipt {reference} was credited before; a receipt earns once.");
         }
         return TypedResults.Created($"/ops/members/{memberId}/accounts",
-            new CreditResult(outcome.TransactionId!.Value, outcome.LotId, outcome.PaidDebt, outcome.LotPoints));
+            new CreditResult(outcome.PostingId!.Value, outcome.TransactionId!.Value, outcome.LotId, outcome.PaidDebt, outcome.LotPoints));
     }
 }
