@@ -21,6 +21,8 @@ public sealed record OrderPaid
     public required decimal AmountPaidUsd { get; init; }
     public required IReadOnlyList<OrderLine> Lines { get; init; }
     public required DateTimeOffset PaidAt { get; init; }
+    /// <summary>L17: the purchase also used another promotion, discount or loyalty programme.</summary>
+    public bool UsedOtherPromotion { get; init; }
 }
 
 public sealed record OrderDelivered

@@ -85,6 +85,20 @@ public sealed class Ledger_over_the_broker(LedgerService service) : IClassFixtur
         Assert.Equal(1, await conn.ExecuteScalarAsync<long>("select count(*) from lots where reference = @r", new { r = orderId.ToString() }));
     }
 
+    [Fact]
+    [Trait("Rule", "L17")]
+    public async Task Should_credit_nothing_for_a_purchase_that_used_another_promotion()
+    {
+        var memberId = Guid.NewGuid();
+        var stacked = Guid.NewGuid();
+        await PublishAsync(Paid(stacked, memberId, 60.00m, DateTimeOffset.UtcNow) with { UsedOtherPromotion = true });
+        await PublishAsync(Paid(Guid.NewGuid(), memberId, 20.00m, DateTimeOffset.UtcNow));
+
+        Assert.True(await Eventually.TrueAsync(async () => (await BalanceAsync(memberId)).Pending == 200, Wait));
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Assert.Equal((0L, 200L), await BalanceAsync(memberId));
+    }
+
     [Theory]
     [InlineData("update postings set amount = amount + 1")]
     [InlineData("delete from postings")]

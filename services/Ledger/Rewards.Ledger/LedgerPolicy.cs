@@ -29,4 +29,6 @@ public sealed class LedgerPolicy
     [Range(0.0, 1000.0)] public decimal PayoffMinimumUsd { get; set; } = 1.00m;
     /// <summary>L15: USD per point owed (1,000 points = USD 1.00).</summary>
     [Range(0.0, 1.0)] public decimal UsdPerPoint { get; set; } = 0.001m;
+    /// <summary>L17: whether a purchase that used another promotion, discount or loyalty programme still earns points.</summary>
+    public bool EarnOnStackedPurchases { get; set; }
 }

@@ -18,6 +18,7 @@ public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<LedgerPoli
     {
         var message = context.Message;
         if (message.MemberId is not { } memberId) return; // guests earn nothing (L3)
+        if (message.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases) return; // no stacking (L17)
         var points = Domain.Earning.Points(message.AmountPaidUsd, policy.Value.EarnRate);
         if (points == 0) return;
 
