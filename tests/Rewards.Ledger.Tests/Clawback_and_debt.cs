@@ -57,6 +57,25 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
     }
 
     [Fact]
+    [Trait("Rule", "L4")]
+    public async Task Should_not_earn_from_a_payment_event_that_arrives_after_the_orders_cancellation()
+    {
+        await _api.SetClockAsync(Start);
+        var (member, orderId) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PublishAsync(new OrderCancelled { OrderId = orderId, MemberId = member, WasPaid = true, RefundUsd = 50.00m, At = Start });
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.True(await Eventually.TrueAsync(async () => await conn.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from cancelled_orders where order_id = @orderId)", new { orderId }), LedgerApi.Wait));
+
+        await _api.PublishAsync(LedgerApi.Paid(orderId, member, 50.00m, Start));
+        await _api.PublishAsync(LedgerApi.Paid(Guid.NewGuid(), member, 10.00m, Start));
+
+        Assert.True(await Eventually.TrueAsync(async () => (await _api.BalanceAsync(member)).Pending == 100, LedgerApi.Wait));
+        await Task.Delay(500, Ct);
+        Assert.Equal(100, (await _api.BalanceAsync(member)).Pending);
+    }
+
+    [Fact]
     [Trait("Rule", "L7")]
     public async Task Should_claw_back_the_floor_of_the_points_on_a_partial_refund_from_the_purchase_lot_first()
     {

@@ -17,7 +17,21 @@ public sealed class LedgerService : IAsyncLifetime
     public async ValueTask InitializeAsync() =>
         Host = await ServiceHost<LedgerPolicy>.StartAsync("Ledger", await TestServers.CreateVirtualHostAsync("ledger"));
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
+    /// <summary>After every test of the class, L18 must hold over the whole database: a violation fails the run.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var ops = Host.ClientWithToken(TestTokens.Ops());
+            var report = await ops.GetFromJsonAsync<JsonElement>("/ops/verify");
+            if (!report.GetProperty("ok").GetBoolean())
+                throw new InvalidOperationException($"L18 violated after the tests of this class: {report.GetProperty("violations")}");
+        }
+        finally
+        {
+            await Host.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>The Ledger fed through RabbitMQ as Orders would feed it, with events in any order.</summary>

@@ -80,6 +80,13 @@ create table forfeitures (
 );
 create index forfeitures_due on forfeitures (due_at) where status = 'scheduled';
 
+-- L4/L7: orders cancelled after payment. Events can arrive out of order: an OrderPaid that comes after its order's
+-- cancellation must not earn.
+create table cancelled_orders (
+    order_id      uuid        primary key,
+    cancelled_at  timestamptz not null
+);
+
 -- L10: gifts, for the sender's and receiver's history.
 create table gifts (
     id              uuid        primary key,

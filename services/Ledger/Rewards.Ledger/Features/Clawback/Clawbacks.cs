@@ -100,7 +100,13 @@ public sealed class OrderCancelledConsumer(IServiceProvider services) : InboxCon
             if (hold!.Status == "open") await CheckoutHolds.ReleaseAsync(session, hold, "order-cancelled", ct);
             else if (hold.Status == "committed") await Clawbacks.ReturnRedeemedAsync(session, hold, null, $"return:cancel:{message.OrderId}", ct);
         }
-        if (message.WasPaid) await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, null, $"clawback:cancel:{message.OrderId}", ct);
+        if (message.WasPaid)
+        {
+            await Dapper.SqlMapper.ExecuteAsync(tx.Connection!, new Dapper.CommandDefinition(
+                "insert into cancelled_orders (order_id, cancelled_at) values (@OrderId, @At) on conflict do nothing",
+                new { message.OrderId, message.At }, tx, cancellationToken: ct));
+            await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, null, $"clawback:cancel:{message.OrderId}", ct);
+        }
         await session.SaveAsync(ct);
     }
 }

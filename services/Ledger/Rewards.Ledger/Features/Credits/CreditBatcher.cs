@@ -46,7 +46,7 @@ public enum CreditStatus
     ReceiptAlreadyCredited,
     /// <summary>The message was handled before.</summary>
     AlreadyHandled,
-    /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases.</summary>
+    /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases; nor does a cancelled order.</summary>
     NotEligible,
 }
 
@@ -150,6 +150,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var earlier = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
         var deliveries = await DeliveriesAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
         var leaving = await LeavingMembersAsync(conn, tx, [.. live.Where(i => batch[i].Command.Source == LotSource.Purchase).Select(i => batch[i].Command.MemberId)], ct);
+        var cancelled = await CancelledOrdersAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
 
         foreach (var i in live)
         {
@@ -160,7 +161,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 outcomes[i] = first;
                 continue;
             }
-            if (command.Source == LotSource.Purchase && leaving.Contains(command.MemberId))
+            if (command.Source == LotSource.Purchase && leaving.Contains(command.MemberId) || command.OrderId is { } o && cancelled.Contains(o))
             {
                 outcomes[i] = new CreditOutcome(CreditStatus.NotEligible);
                 continue;
@@ -271,6 +272,10 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         members.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
             "select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'", new { members }, tx, cancellationToken: ct)))
             .ToHashSet();
+
+    private static async Task<HashSet<Guid>> CancelledOrdersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
+        orderIds.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
+            "select order_id from cancelled_orders where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct))).ToHashSet();
 
     private sealed record Work(CreditCommand Command, TaskCompletionSource<CreditOutcome> Done);
 }
