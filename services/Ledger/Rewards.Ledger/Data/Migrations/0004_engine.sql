@@ -27,6 +27,9 @@ create index lots_expiry_due on lots (expires_at, id) where status = 'earned' an
 -- A member's spendable lots in FIFO order: the balance's next expiry and every session's lot load. Without it the
 -- planner may walk lots_expiry_due in expiry order looking for one member's lots.
 create index lots_member_spendable on lots (member_id, channel, expires_at) where status = 'earned' and remaining > 0;
+-- The two partial indexes replace the one over every lot, so expiring or using up a lot adds no member index entry.
+drop index lots_member;
+create index lots_member_pending on lots (member_id, channel) where status = 'pending';
 
 -- L5/L7/L9: which lots a debit consumed. Append-only too: giving points back inserts the negative, so the sum per
 -- (reference, lot) is what is still out and a return restores exactly the lots that were used.
