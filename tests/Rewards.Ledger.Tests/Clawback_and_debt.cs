@@ -146,6 +146,29 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
         await _api.AssertVerifiedAsync();
     }
 
+    [Theory]
+    [InlineData(-800, 1067, 1066)] // USD 0.80 at 0.00075 USD/KRW = 1,066.67 KRW, rounded up
+    [InlineData(-300, 1000, 400)]  // USD 0.30 = 400 KRW, below the KRW 1,000 minimum
+    [Trait("Rule", "L15")]
+    public async Task Should_accept_a_payoff_in_krw_at_the_rate_in_force_with_a_1000_krw_minimum(long balance, int due, int tooLittle)
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        using var ops = _api.Ops();
+        (await ops.PutAsJsonAsync("/ops/exchange-rates/KRW", new { usdPerUnit = 0.00075m, effectiveFrom = Start.AddDays(-1) }, Ct)).EnsureSuccessStatusCode();
+        (await ops.PostAsJsonAsync($"/ops/members/{member}/debits", new { channel = "online", points = -balance, reason = "Refund after spending" }, Ct))
+            .EnsureSuccessStatusCode();
+
+        var short_ = await ops.PostAsJsonAsync($"/ops/members/{member}/payoff",
+            new { channel = "online", currency = "KRW", paidAmount = tooLittle, paymentReference = $"PAY-{Guid.NewGuid():N}" }, Ct);
+        var exact = await ops.PostAsJsonAsync($"/ops/members/{member}/payoff",
+            new { channel = "online", currency = "KRW", paidAmount = due, paymentReference = $"PAY-{Guid.NewGuid():N}" }, Ct);
+
+        Assert.Equal("/problems/payoff-amount-mismatch", await LedgerApi.ProblemTypeAsync(short_));
+        Assert.Equal(HttpStatusCode.Created, exact.StatusCode);
+        Assert.Equal(0, (await _api.BalanceAsync(member)).Total);
+    }
+
     [Fact]
     [Trait("Rule", "L13")]
     public async Task Should_record_who_debited_why_and_the_compensation_on_the_posting()

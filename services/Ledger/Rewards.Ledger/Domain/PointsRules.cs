@@ -29,4 +29,14 @@ public static class PointsRules
         var owed = decimal.Ceiling(-balance * usdPerPoint * 100m) / 100m;
         return Math.Max(minimumUsd, owed);
     }
+
+    /// <summary>
+    /// L15 paid in another currency: max(the minimum in that currency, debt × USD per point ÷ USD per unit of the
+    /// currency at the rate in force), rounded up to a whole unit (KRW has no minor unit).
+    /// </summary>
+    public static decimal PayoffInCurrency(long balance, decimal minimum, decimal usdPerPoint, decimal usdPerUnit)
+    {
+        if (balance >= 0) return 0m;
+        return Math.Max(minimum, decimal.Ceiling(-balance * usdPerPoint / usdPerUnit));
+    }
 }

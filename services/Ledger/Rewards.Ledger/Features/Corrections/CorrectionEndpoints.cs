@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -26,11 +27,15 @@ public sealed record DebitResult(Guid PostingTransactionId, long BalanceAfter);
 public sealed record PayoffRequest
 {
     public required string Channel { get; init; }
-    public required decimal PaidUsd { get; init; }
+    /// <summary>The amount paid in USD; for a payment in KRW give <see cref="Currency"/> and <see cref="PaidAmount"/> instead.</summary>
+    public decimal? PaidUsd { get; init; }
     public required string PaymentReference { get; init; }
+    /// <summary>USD (default) or KRW, converted at the rate in force (PUT /ops/exchange-rates/KRW).</summary>
+    public string Currency { get; init; } = "USD";
+    public decimal? PaidAmount { get; init; }
 }
 
-public sealed record PayoffResult(Guid PostingTransactionId, long PointsPaidOff, decimal PaidUsd);
+public sealed record PayoffResult(Guid PostingTransactionId, long PointsPaidOff, string Currency, decimal Paid);
 
 public sealed record PromotionRequest
 {
@@ -91,9 +96,12 @@ public static class CorrectionEndpoints
         Guid memberId, PayoffRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
         IOptions<LedgerPolicy> policy, CancellationToken ct)
     {
+        var usd = request.Currency == "USD";
+        var paid = usd ? request.PaidUsd : request.PaidAmount;
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
-            .Require(request.PaidUsd > 0, "paidUsd", "The amount paid, in USD.")
+            .Require(request.Currency is "USD" or "KRW", "currency", "USD or KRW.")
+            .Require(paid > 0, usd ? "paidUsd" : "paidAmount", usd ? "The amount paid, in USD." : "The amount paid, in KRW.")
             .Require(!string.IsNullOrWhiteSpace(request.PaymentReference), "paymentReference", "The payment's reference.");
         if (errors.Count > 0) return Problems.Validation(errors);
 
@@ -108,18 +116,27 @@ public static class CorrectionEndpoints
         {
             return Problems.Of(409, "no-negative-balance", "Nothing to pay off", $"The {request.Channel} balance is {owed}, not negative.");
         }
-        var due = PointsRules.PayoffUsd(owed, policy.Value.PayoffMinimumUsd, policy.Value.UsdPerPoint);
-        if (request.PaidUsd != due)
+        decimal due;
+        if (usd) due = PointsRules.PayoffUsd(owed, policy.Value.PayoffMinimumUsd, policy.Value.UsdPerPoint);
+        else
+        {
+            var rate = await conn.ExecuteScalarAsync<decimal?>(new CommandDefinition(
+                "select usd_per_unit from exchange_rates where currency = @Currency and effective_from <= @now order by effective_from desc limit 1",
+                new { request.Currency, now }, tx, cancellationToken: ct));
+            if (rate is null) return Problems.Of(409, "exchange-rate-not-found", "No rate in force", $"No {request.Currency} rate is effective now.");
+            due = PointsRules.PayoffInCurrency(owed, policy.Value.PayoffMinimumKrw, policy.Value.UsdPerPoint, rate.Value);
+        }
+        if (paid != due)
         {
             return Problems.Of(400, "payoff-amount-mismatch", "The amount does not pay off the balance",
-                $"A balance of {owed} points is paid off with USD {due:0.00} (L15); USD {request.PaidUsd:0.00} was given.");
+                $"A balance of {owed} points is paid off with {request.Currency} {due:0.##} (L15); {request.Currency} {paid:0.##} was given.");
         }
         var reference = request.PaymentReference.Trim();
         var transactionId = session.Post(new Entry("payoff", reference, $"payoff:{reference}", $"ops:{user.FindFirstValue("sub")}", now),
             Leg.System(SystemAccounts.Payoff, owed), Leg.Of(book.Earned, -owed));
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Created($"/ops/members/{memberId}/accounts", new PayoffResult(transactionId, -owed, due));
+        return TypedResults.Created($"/ops/members/{memberId}/accounts", new PayoffResult(transactionId, -owed, request.Currency, due));
     }
 
     public static async Task<Results<Created<PromotionResult>, ValidationProblem>> PromoteAsync(
