@@ -159,12 +159,12 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
         (await ops.PostAsJsonAsync($"/ops/members/{member}/debits", new { channel = "online", points = -balance, reason = "Refund after spending" }, Ct))
             .EnsureSuccessStatusCode();
 
-        var short_ = await ops.PostAsJsonAsync($"/ops/members/{member}/payoff",
+        var underpaid = await ops.PostAsJsonAsync($"/ops/members/{member}/payoff",
             new { channel = "online", currency = "KRW", paidAmount = tooLittle, paymentReference = $"PAY-{Guid.NewGuid():N}" }, Ct);
         var exact = await ops.PostAsJsonAsync($"/ops/members/{member}/payoff",
             new { channel = "online", currency = "KRW", paidAmount = due, paymentReference = $"PAY-{Guid.NewGuid():N}" }, Ct);
 
-        Assert.Equal("/problems/payoff-amount-mismatch", await LedgerApi.ProblemTypeAsync(short_));
+        Assert.Equal("/problems/payoff-amount-mismatch", await LedgerApi.ProblemTypeAsync(underpaid));
         Assert.Equal(HttpStatusCode.Created, exact.StatusCode);
         Assert.Equal(0, (await _api.BalanceAsync(member)).Total);
     }

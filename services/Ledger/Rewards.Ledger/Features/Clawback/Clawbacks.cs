@@ -57,9 +57,9 @@ internal static class Clawbacks
         var left = Math.Min(points ?? long.MaxValue, outstanding.Sum(o => o.Points));
         if (left <= 0) return;
         var returns = new List<(LotRow, long)>();
-        foreach (var (lot, out_) in outstanding.OrderByDescending(o => o.Lot.ExpiresAt).ThenByDescending(o => o.Lot.Id))
+        foreach (var (lot, taken) in outstanding.OrderByDescending(o => o.Lot.ExpiresAt).ThenByDescending(o => o.Lot.Id))
         {
-            var give = Math.Min(left, out_);
+            var give = Math.Min(left, taken);
             if (give == 0) break;
             returns.Add((lot, give));
             left -= give;
