@@ -46,3 +46,22 @@ public sealed record MemberErased
     public required Guid MemberId { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>M1: the member changed their profile (never the login e-mail); <see cref="Changed"/> names the fields.</summary>
+public sealed record MemberProfileChanged
+{
+    public required Guid MemberId { get; init; }
+    public required string Name { get; init; }
+    public required string Country { get; init; }
+    public string? Phone { get; init; }
+    public required IReadOnlyList<string> Changed { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>M10: the member opted in to or out of marketing e-mail.</summary>
+public sealed record MarketingConsentChanged
+{
+    public required Guid MemberId { get; init; }
+    public required bool OptIn { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

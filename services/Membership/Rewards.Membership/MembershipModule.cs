@@ -27,6 +27,7 @@ public static class MembershipModule
         app.MapRegistration();
         app.MapAuth();
         app.MapProfile();
+        app.MapProfileChanges();
         return app;
     }
 }
