@@ -11,4 +11,10 @@ public sealed class MembershipPolicy
     [Required] public string CurrentTermsVersion { get; set; } = "2026-01";
     /// <summary>Keyed hash for passport numbers (M2). Development default in appsettings.Development.json.</summary>
     [Required, MinLength(16)] public string IdentityHashKey { get; set; } = "";
+    /// <summary>M4: failed logins in a row that lock the account …</summary>
+    [Range(1, 100)] public int MaxFailedLogins { get; set; } = 5;
+    /// <summary>M4: … for this many minutes.</summary>
+    [Range(1, 24 * 60)] public int LockoutMinutes { get; set; } = 15;
+    /// <summary>M4: days a refresh token can be used to get a new access token.</summary>
+    [Range(1, 365)] public int RefreshTokenDays { get; set; } = 30;
 }

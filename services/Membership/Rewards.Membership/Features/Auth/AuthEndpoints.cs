@@ -16,15 +16,24 @@ public sealed record TokenRequest
     public required string Password { get; init; }
 }
 
+public sealed record RefreshRequest
+{
+    public required string RefreshToken { get; init; }
+}
+
 public static class AuthEndpoints
 {
-    public static void MapAuth(this IEndpointRouteBuilder app) =>
+    public static void MapAuth(this IEndpointRouteBuilder app)
+    {
         app.MapPost("/auth/token", IssueTokenAsync).WithTags("Auth").AllowAnonymous()
-            .WithSummary("Log in with e-mail and password (M4)");
+            .WithSummary("Log in with e-mail and password (M4); locked for a while after repeated failures");
+        app.MapPost("/auth/refresh", RefreshAsync).WithTags("Auth").AllowAnonymous()
+            .WithSummary("Exchange a refresh token (once) for new tokens");
+    }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueTokenAsync(
         TokenRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer,
-        IPasswordHasher<object> hasher, IOptions<OpsAccountsOptions> ops, CancellationToken ct)
+        IPasswordHasher<object> hasher, IOptions<OpsAccountsOptions> ops, IOptions<MembershipPolicy> policy, CancellationToken ct)
     {
         var opsAccount = ops.Value.Accounts.FirstOrDefault(a =>
             string.Equals(a.Email, request.Email.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -35,27 +44,74 @@ public static class AuthEndpoints
                 : InvalidCredentials();
         }
 
+        var now = clock.GetUtcNow();
+        var rules = policy.Value;
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
-            "select id, email, name, password_hash as PasswordHash, status from members where email_normalized = @email",
-            new { email = Identity.NormalizeEmail(request.Email) }, cancellationToken: ct));
+            """
+            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil
+            from members where email_normalized = @email for update
+            """, new { email = Identity.NormalizeEmail(request.Email) }, tx, cancellationToken: ct));
         if (member is null) return InvalidCredentials();
+        if (member.LockedUntil > now)
+        {
+            return Problems.Of(423, "locked-out", "Too many failed logins",
+                $"After {rules.MaxFailedLogins} failed logins in a row the account is locked until {member.LockedUntil:O}.");
+        }
 
         var verdict = hasher.VerifyHashedPassword(new object(), member.PasswordHash, request.Password);
-        if (verdict == PasswordVerificationResult.Failed) return InvalidCredentials();
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            // The count and the lock commit even though the login fails.
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                update members set failed_logins = case when failed_logins + 1 >= @max then 0 else failed_logins + 1 end,
+                                   locked_until = case when failed_logins + 1 >= @max then @until else locked_until end
+                where id = @id
+                """, new { id = member.Id, max = rules.MaxFailedLogins, until = now.AddMinutes(rules.LockoutMinutes) }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return InvalidCredentials();
+        }
         if (member.Status is not ("active" or "dormant"))
             return Problems.Of(403, "member-suspended", "The membership is suspended", $"The member's status is {member.Status}.");
 
         // M4: login records the time and reactivates a dormant member.
         await conn.ExecuteAsync(new CommandDefinition(
-            "update members set last_login_at = @now, status = 'active', password_hash = coalesce(@rehash, password_hash) where id = @id",
+            """
+            update members set last_login_at = @now, status = 'active', failed_logins = 0, locked_until = null,
+                               password_hash = coalesce(@rehash, password_hash)
+            where id = @id
+            """,
             new
             {
                 id = member.Id,
-                now = clock.GetUtcNow(),
+                now,
                 rehash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? hasher.HashPassword(new object(), request.Password) : null,
-            }, cancellationToken: ct));
-        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, []));
+            }, tx, cancellationToken: ct));
+        var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, rules.RefreshTokenDays, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, []) with { RefreshToken = refreshToken });
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer, IOptions<MembershipPolicy> policy, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var (outcome, memberId) = await RefreshTokens.UseAsync(tx, request.RefreshToken, now, ct);
+        if (outcome == RefreshOutcome.Reused) await tx.CommitAsync(ct); // keep the revocation of every token of the member
+        if (outcome != RefreshOutcome.Valid) return Problems.Of(401, "invalid-refresh-token", "The refresh token is not valid", "Log in again.");
+
+        var member = await conn.QuerySingleAsync<MemberCredentials>(new CommandDefinition(
+            "select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil from members where id = @memberId",
+            new { memberId }, tx, cancellationToken: ct));
+        if (member.Status is not ("active" or "dormant"))
+            return Problems.Of(403, "member-suspended", "The membership is suspended", $"The member's status is {member.Status}.");
+        var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, policy.Value.RefreshTokenDays, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, []) with { RefreshToken = refreshToken });
     }
 
     private static ProblemHttpResult InvalidCredentials() =>
@@ -64,5 +120,5 @@ public static class AuthEndpoints
     private static bool FixedTimeEquals(string expected, string actual) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 
-    private sealed record MemberCredentials(Guid Id, string Email, string Name, string PasswordHash, string Status);
+    private sealed record MemberCredentials(Guid Id, string Email, string Name, string PasswordHash, string Status, DateTimeOffset? LockedUntil);
 }

@@ -6,7 +6,8 @@ using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Membership.Features.Auth;
 
-public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+/// <summary><see cref="RefreshToken"/> is null for ops logins, which are not renewed.</summary>
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string? RefreshToken = null);
 
 /// <summary>Signs the access tokens every service validates (HMAC-SHA256, settings under "Jwt").</summary>
 public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider clock)

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Rewards.Membership.Tests;
+
+/// <summary>M4: lock-out after repeated failed logins, and single-use refresh tokens.</summary>
+public sealed class Login_sessions(MembershipService service) : IClassFixture<MembershipService>
+{
+    private static readonly DateTimeOffset Now = new(2027, 9, 1, 10, 0, 0, TimeSpan.Zero);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<string> RegisterAsync()
+    {
+        var email = $"s-{Guid.NewGuid():N}@example.com";
+        using var client = service.Host.CreateClient();
+        var response = await client.PostAsJsonAsync("/members", new
+        {
+            email, password = "correct-horse-battery", name = "Seo-yeon Choi", birthDate = "1988-07-02", country = "KR",
+            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
+        }, Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return email;
+    }
+
+    private async Task<HttpResponseMessage> LoginAsync(string email, string password)
+    {
+        using var client = service.Host.CreateClient();
+        return await client.PostAsJsonAsync("/auth/token", new { email, password }, Ct);
+    }
+
+    private async Task<HttpResponseMessage> RefreshAsync(string refreshToken)
+    {
+        using var client = service.Host.CreateClient();
+        return await client.PostAsJsonAsync("/auth/refresh", new { refreshToken }, Ct);
+    }
+
+    private static async Task<string> ProblemTypeAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("type").GetString()!;
+
+    [Fact]
+    [Trait("Rule", "M4")]
+    public async Task Should_lock_the_account_for_15_minutes_after_5_failed_logins_in_a_row()
+    {
+        await service.Host.SetClockAsync(Now);
+        var email = await RegisterAsync();
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(email, "wrong-password")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(email, "correct-horse-battery")).StatusCode); // a success resets the count
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(email, "wrong-password")).StatusCode);
+
+        var locked = await LoginAsync(email, "correct-horse-battery");
+        Assert.Equal((HttpStatusCode.Locked, "/problems/locked-out"), (locked.StatusCode, await ProblemTypeAsync(locked)));
+
+        await service.Host.SetClockAsync(Now.AddMinutes(14));
+        Assert.Equal(HttpStatusCode.Locked, (await LoginAsync(email, "correct-horse-battery")).StatusCode);
+        await service.Host.SetClockAsync(Now.AddMinutes(16));
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(email, "correct-horse-battery")).StatusCode);
+    }
+
+    [Fact]
+    [Trait("Rule", "M4")]
+    public async Task Should_renew_with_a_refresh_token_once_and_revoke_everything_when_a_used_one_comes_back()
+    {
+        await service.Host.SetClockAsync(Now);
+        var email = await RegisterAsync();
+        var login = await (await LoginAsync(email, "correct-horse-battery")).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var first = login.GetProperty("refreshToken").GetString()!;
+
+        var renewed = await RefreshAsync(first);
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        var body = await renewed.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var second = body.GetProperty("refreshToken").GetString()!;
+        using (var me = service.Host.ClientWithToken(body.GetProperty("accessToken").GetString()))
+        {
+            Assert.Equal(email, (await me.GetFromJsonAsync<JsonElement>("/members/me", Ct)).GetProperty("email").GetString());
+        }
+
+        var replayed = await RefreshAsync(first);      // the first token again: stolen?
+        var afterTheft = await RefreshAsync(second);   // so the newer one no longer works either
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "/problems/invalid-refresh-token"), (replayed.StatusCode, await ProblemTypeAsync(replayed)));
+        Assert.Equal(HttpStatusCode.Unauthorized, afterTheft.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync("not-a-token")).StatusCode);
+    }
+
+    [Fact]
+    [Trait("Rule", "M4")]
+    public async Task Should_refuse_a_refresh_token_after_30_days()
+    {
+        await service.Host.SetClockAsync(Now);
+        var email = await RegisterAsync();
+        var token = (await (await LoginAsync(email, "correct-horse-battery")).Content.ReadFromJsonAsync<JsonElement>(Ct))
+            .GetProperty("refreshToken").GetString()!;
+
+        await service.Host.SetClockAsync(Now.AddDays(30).AddMinutes(1));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(token)).StatusCode);
+    }
+}
