@@ -65,3 +65,17 @@ public sealed record MarketingConsentChanged
     public required bool OptIn { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>
+/// M6: "find password". Carries the single-use reset token for the e-mail; only its hash is kept by Membership, and
+/// it stops working at <see cref="ExpiresAt"/> or after one use.
+/// </summary>
+public sealed record PasswordResetRequested
+{
+    public required Guid RequestId { get; init; }
+    public required Guid MemberId { get; init; }
+    public required string Email { get; init; }
+    public required string Name { get; init; }
+    public required string Token { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+}

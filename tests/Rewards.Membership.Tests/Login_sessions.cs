@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
+using Npgsql;
 
 namespace Rewards.Membership.Tests;
 
@@ -95,5 +97,24 @@ public sealed class Login_sessions(MembershipService service) : IClassFixture<Me
         await service.Host.SetClockAsync(Now.AddDays(30).AddMinutes(1));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(token)).StatusCode);
+    }
+
+    [Fact]
+    [Trait("Rule", "M6")]
+    public async Task Should_refuse_a_reset_token_after_60_minutes()
+    {
+        await service.Host.SetClockAsync(Now);
+        var email = await RegisterAsync();
+        using var client = service.Host.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/auth/password-reset", new { email }, Ct)).StatusCode);
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        var token = await conn.ExecuteScalarAsync<string>(
+            "select body->>'token' from outbox_messages where message_type like '%PasswordResetRequested' and body->>'email' = @email", new { email });
+
+        await service.Host.SetClockAsync(Now.AddMinutes(61));
+        var late = await client.PostAsJsonAsync("/auth/password-reset/confirm", new { token, newPassword = "too-late-phrase" }, Ct);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "/problems/invalid-reset-token"), (late.StatusCode, await ProblemTypeAsync(late)));
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(email, "correct-horse-battery")).StatusCode);
     }
 }

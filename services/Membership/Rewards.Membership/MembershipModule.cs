@@ -28,6 +28,7 @@ public static class MembershipModule
         app.MapAuth();
         app.MapProfile();
         app.MapProfileChanges();
+        app.MapPasswordReset();
         return app;
     }
 }

@@ -17,4 +17,6 @@ public sealed class MembershipPolicy
     [Range(1, 24 * 60)] public int LockoutMinutes { get; set; } = 15;
     /// <summary>M4: days a refresh token can be used to get a new access token.</summary>
     [Range(1, 365)] public int RefreshTokenDays { get; set; } = 30;
+    /// <summary>M6: minutes a password-reset token stays valid.</summary>
+    [Range(1, 7 * 24 * 60)] public int PasswordResetMinutes { get; set; } = 60;
 }

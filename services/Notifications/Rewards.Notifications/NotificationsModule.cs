@@ -14,6 +14,7 @@ public static class NotificationsModule
         builder.AddMessaging("notifications", x =>
         {
             x.AddConsumer<WelcomeMail>();
+            x.AddConsumer<PasswordResetMail>();
             x.AddConsumer<OrderReceiptMail>();
             x.AddConsumer<MemberDirectory>();
             x.AddConsumer<PointsExpiredMail>();
