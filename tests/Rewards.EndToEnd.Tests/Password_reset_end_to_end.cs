@@ -42,6 +42,24 @@ public sealed partial class Password_reset_end_to_end(RewardsSystem system) : IC
         Assert.Equal(1, await conn.ExecuteScalarAsync<long>("select count(*) from outbox_messages where message_type like '%PasswordResetRequested'"));
     }
 
+    [Fact]
+    [Trait("Rule", "M1")]
+    [Trait("Rule", "M10")]
+    public async Task Should_carry_a_profile_change_and_a_marketing_opt_in_to_the_notification_directory()
+    {
+        await system.SetClockAsync(DateTimeOffset.UtcNow);
+        var email = $"profile-{Guid.NewGuid():N}@example.com";
+        var memberId = await system.RegisterAsync(email);
+        using var member = system.Membership.ClientWithToken(await system.LoginAsync(email));
+
+        (await member.PatchAsJsonAsync("/members/me", new { name = "Min-ji Kim-Lee", marketingOptIn = true }, Ct)).EnsureSuccessStatusCode();
+
+        await using var conn = new NpgsqlConnection(system.Notifications.ConnectionString);
+        Assert.True(await Eventually.TrueAsync(async () => await conn.QuerySingleOrDefaultAsync<(string, bool)?>(
+            "select name, marketing_opt_in from member_directory where member_id = @memberId", new { memberId }) == ("Min-ji Kim-Lee", true),
+            TimeSpan.FromSeconds(30)));
+    }
+
     [GeneratedRegex(@"reset code is:\s+(\S+)")]
     private static partial Regex ResetCode();
 }

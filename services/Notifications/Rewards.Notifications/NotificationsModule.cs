@@ -15,6 +15,8 @@ public static class NotificationsModule
         {
             x.AddConsumer<WelcomeMail>();
             x.AddConsumer<PasswordResetMail>();
+            x.AddConsumer<MemberProfileChangedDirectory>();
+            x.AddConsumer<MarketingConsentDirectory>();
             x.AddConsumer<OrderReceiptMail>();
             x.AddConsumer<MemberDirectory>();
             x.AddConsumer<PointsExpiredMail>();
