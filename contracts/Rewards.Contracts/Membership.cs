@@ -16,6 +16,7 @@ public sealed record MemberRegistered
 public sealed record MemberWithdrawn
 {
     public required Guid MemberId { get; init; }
+    public string? Reason { get; init; }
     public required DateTimeOffset At { get; init; }
     public required DateTimeOffset GraceEndsAt { get; init; }
 }
@@ -26,6 +27,8 @@ public sealed record MemberWithdrawn
 /// </summary>
 public sealed record MemberDisqualified
 {
+    /// <summary>Distinguishes a second disqualification after a reinstatement; empty from older publishers.</summary>
+    public Guid DisqualificationId { get; init; }
     public required Guid MemberId { get; init; }
     public required string Reason { get; init; }
     public required DateTimeOffset At { get; init; }
@@ -78,4 +81,48 @@ public sealed record PasswordResetRequested
     public required string Name { get; init; }
     public required string Token { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
+}
+
+/// <summary>M5: the member has not logged in for a while and becomes dormant at <see cref="DormantAt"/> unless they log in.</summary>
+public sealed record MemberDormancyWarning
+{
+    public required Guid WarningId { get; init; }
+    public required Guid MemberId { get; init; }
+    public required DateTimeOffset LastActivityAt { get; init; }
+    public required DateTimeOffset DormantAt { get; init; }
+}
+
+/// <summary>M5: the member became dormant; logging in reactivates them, otherwise they are erased at <see cref="ErasureAt"/>.</summary>
+public sealed record MemberWentDormant
+{
+    public required Guid DormancyId { get; init; }
+    public required Guid MemberId { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required DateTimeOffset ErasureAt { get; init; }
+}
+
+/// <summary>M9: ops marked the member a problem customer: login, purchases and benefits are suspended.</summary>
+public sealed record MemberSuspended
+{
+    public required Guid MemberId { get; init; }
+    public required string Reason { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>M9: ops lifted the problem-customer mark; the member is active again.</summary>
+public sealed record MemberSuspensionLifted
+{
+    public required Guid MemberId { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>M11: the member's grade changed; <see cref="EarnMultiplier"/> scales the earn rate (L3).</summary>
+public sealed record MemberTierChanged
+{
+    public required Guid MemberId { get; init; }
+    public required string Tier { get; init; }
+    public required string PreviousTier { get; init; }
+    public required decimal EarnMultiplier { get; init; }
+    public required decimal SpendLast12MonthsUsd { get; init; }
+    public required DateTimeOffset At { get; init; }
 }

@@ -42,6 +42,8 @@ public static class LedgerModule
             x.AddConsumer<MemberDisqualifiedConsumer>();
             x.AddConsumer<MemberReinstatedConsumer>();
             x.AddConsumer<MemberErasedConsumer>();
+            x.AddConsumer<MemberSuspendedConsumer>();
+            x.AddConsumer<MemberSuspensionLiftedConsumer>();
         });
         builder.Services.AddOptions<LedgerPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();

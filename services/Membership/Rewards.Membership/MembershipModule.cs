@@ -1,7 +1,12 @@
 using Microsoft.AspNetCore.Identity;
 using Rewards.Membership.Features.Auth;
 using Rewards.Membership.Features.Profile;
+using Rewards.Membership.Features.Dormancy;
 using Rewards.Membership.Features.Registration;
+using Rewards.Membership.Features.Standing;
+using Rewards.Membership.Features.Tiers;
+using Rewards.Membership.Features.Withdrawal;
+using Rewards.ServiceDefaults.Jobs;
 using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -12,13 +17,23 @@ public static class MembershipModule
     public static WebApplicationBuilder AddMembership(this WebApplicationBuilder builder)
     {
         builder.AddDatabase("Membership", typeof(MembershipModule).Assembly);
-        builder.AddMessaging("membership");
+        builder.AddMessaging("membership", x =>
+        {
+            x.AddConsumer<OrderPaidProjection>();
+            x.AddConsumer<OrderDeliveredProjection>();
+            x.AddConsumer<OrderPickedUpProjection>();
+            x.AddConsumer<OrderCancelledProjection>();
+            x.AddConsumer<OrderRefundedProjection>();
+        });
         builder.Services.AddOptions<MembershipPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OpsAccountsOptions>().Bind(builder.Configuration.GetSection("Ops"));
         builder.Services.Configure<PasswordHasherOptions>(builder.Configuration.GetSection("PasswordHashing"));
         builder.Services.AddSingleton<IPasswordHasher<object>, PasswordHasher<object>>();
         builder.Services.AddSingleton<TokenIssuer>();
+        LedgerClient.Register(builder);
+        builder.Services.AddClockJob<DormancyJob>();
+        builder.Services.AddClockJob<TierJob>();
         return builder;
     }
 
@@ -29,6 +44,8 @@ public static class MembershipModule
         app.MapProfile();
         app.MapProfileChanges();
         app.MapPasswordReset();
+        app.MapWithdrawal();
+        app.MapOpsMembers();
         return app;
     }
 }

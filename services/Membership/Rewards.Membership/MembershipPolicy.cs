@@ -19,4 +19,35 @@ public sealed class MembershipPolicy
     [Range(1, 365)] public int RefreshTokenDays { get; set; } = 30;
     /// <summary>M6: minutes a password-reset token stays valid.</summary>
     [Range(1, 7 * 24 * 60)] public int PasswordResetMinutes { get; set; } = 60;
+    /// <summary>M5: days without login after which a member becomes dormant …</summary>
+    [Range(1, 3650)] public int DormancyDays { get; set; } = 365;
+    /// <summary>M5: … warned this many days before …</summary>
+    [Range(0, 365)] public int DormancyWarningDays { get; set; } = 30;
+    /// <summary>M5: … and erased after this many more days of dormancy.</summary>
+    [Range(1, 3650)] public int ErasureAfterDormantDays { get; set; } = 365;
+    /// <summary>M7/M8 (L14): days a withdrawn or disqualified member's points stay usable. SOOM: 0.</summary>
+    [Range(0, 365)] public int ForfeitureGraceDays { get; set; } = 30;
+    /// <summary>M11: months of paid purchases that set the grade.</summary>
+    [Range(1, 60)] public int TierWindowMonths { get; set; } = 12;
+    /// <summary>
+    /// M11: the grades, each reached from a spend over the window, with its earn-rate multiplier. Null means the
+    /// defaults of <see cref="DefaultTiers"/> (configuration binding would add to a non-empty default list, not replace it).
+    /// </summary>
+    public List<TierPolicy>? Tiers { get; set; }
+
+    public static readonly IReadOnlyList<TierPolicy> DefaultTiers =
+    [
+        new() { Name = "standard", MinimumSpendUsd = 0m, EarnMultiplier = 1.0m },
+        new() { Name = "silver", MinimumSpendUsd = 500m, EarnMultiplier = 1.0m },
+        new() { Name = "gold", MinimumSpendUsd = 2000m, EarnMultiplier = 1.0m },
+    ];
+
+    public IReadOnlyList<TierPolicy> EffectiveTiers => Tiers is { Count: > 0 } ? Tiers : DefaultTiers;
+}
+
+public sealed class TierPolicy
+{
+    [Required] public string Name { get; set; } = "";
+    [Range(0, 1_000_000)] public decimal MinimumSpendUsd { get; set; }
+    [Range(0, 10)] public decimal EarnMultiplier { get; set; } = 1.0m;
 }

@@ -21,6 +21,11 @@ public static class NotificationsModule
             x.AddConsumer<MemberDirectory>();
             x.AddConsumer<PointsExpiredMail>();
             x.AddConsumer<PointsExpiringSoonMail>();
+            x.AddConsumer<DormancyWarningMail>();
+            x.AddConsumer<DormancyMail>();
+            x.AddConsumer<WithdrawalMail>();
+            x.AddConsumer<DisqualificationMail>();
+            x.AddConsumer<MemberErasedDirectory>();
         });
         builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))
             .ValidateDataAnnotations().ValidateOnStart();

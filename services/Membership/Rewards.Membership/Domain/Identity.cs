@@ -21,11 +21,12 @@ public static partial class Identity
     }
 
     /// <summary>Passport numbers are kept only as a keyed hash (HMAC-SHA256 of the upper-cased, space-free value).</summary>
-    public static string HashPassport(string passportNumber, string key)
-    {
-        var normalized = passportNumber.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
-        return Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(normalized)));
-    }
+    public static string HashPassport(string passportNumber, string key) =>
+        Hash(passportNumber.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant(), key);
+
+    /// <summary>Keyed hash (HMAC-SHA256) of an already normalised identity value.</summary>
+    public static string Hash(string normalizedValue, string key) =>
+        Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(normalizedValue)));
 
     /// <summary>Whole years between <paramref name="birthDate"/> and <paramref name="today"/>.</summary>
     public static int AgeOn(DateOnly birthDate, DateOnly today)

@@ -270,7 +270,10 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
 
     private static async Task<HashSet<Guid>> LeavingMembersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
         members.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
-            "select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'", new { members }, tx, cancellationToken: ct)))
+            """
+            select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
+            union select member_id from member_suspensions where member_id = any(@members)
+            """, new { members }, tx, cancellationToken: ct)))
             .ToHashSet();
 
     private static async Task<HashSet<Guid>> CancelledOrdersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>

@@ -26,6 +26,18 @@ internal static class Forfeitures
             where forfeitures.status <> 'done'
             """, new { memberId, reason, dueAt, now }, tx, cancellationToken: ct));
 
+    /// <summary>Forfeits everything of a member whose forfeiture is due and marks it done.</summary>
+    public static async Task<long> ForfeitDueAsync(NpgsqlTransaction tx, Outbox outbox, Guid memberId, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        var session = new LedgerSession(tx, outbox, now);
+        await session.LockAsync([(memberId, Channel.Online), (memberId, Channel.Offline)], loadLots: true, ct);
+        var points = await ForfeitAllAsync(session, memberId, reason, ct);
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "update forfeitures set status = 'done', closed_at = @now where member_id = @memberId", new { memberId, now }, tx, cancellationToken: ct));
+        await session.SaveAsync(ct);
+        return points;
+    }
+
     /// <summary>Forfeits everything the member has now, in both channels.</summary>
     public static async Task<long> ForfeitAllAsync(LedgerSession session, Guid memberId, string reason, CancellationToken ct)
     {
@@ -80,15 +92,26 @@ internal static class Forfeitures
 
 public sealed class MemberWithdrawnConsumer(IServiceProvider services) : InboxConsumer<MemberWithdrawn>(services)
 {
-    protected override Task HandleAsync(MemberWithdrawn message, NpgsqlTransaction tx, CancellationToken ct) =>
-        Forfeitures.ScheduleAsync(tx, message.MemberId, "withdrawal", message.GraceEndsAt, Clock.GetUtcNow(), ct);
+    protected override async Task HandleAsync(MemberWithdrawn message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var now = Clock.GetUtcNow();
+        await Forfeitures.ScheduleAsync(tx, message.MemberId, "withdrawal", message.GraceEndsAt, now, ct);
+        // Without a grace period (SOOM) the points go at once, not at the job's next run.
+        if (message.GraceEndsAt <= now) await Forfeitures.ForfeitDueAsync(tx, Outbox, message.MemberId, "withdrawal", now, ct);
+    }
 }
 
 public sealed class MemberDisqualifiedConsumer(IServiceProvider services) : InboxConsumer<MemberDisqualified>(services)
 {
     protected override async Task HandleAsync(MemberDisqualified message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await Forfeitures.ScheduleAsync(tx, message.MemberId, "disqualification", message.GraceEndsAt, Clock.GetUtcNow(), ct);
+        var now = Clock.GetUtcNow();
+        await Forfeitures.ScheduleAsync(tx, message.MemberId, "disqualification", message.GraceEndsAt, now, ct);
+        if (message.GraceEndsAt <= now)
+        {
+            await Forfeitures.ForfeitDueAsync(tx, Outbox, message.MemberId, "disqualification", now, ct);
+            return;
+        }
         if (message.UnauthorisedPostingIds.Count == 0) return;
 
         // The unauthorised credits' lots lose what is left at once.
@@ -157,12 +180,7 @@ public sealed class ForfeitureJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 new { now }, tx, cancellationToken: ct));
             if (due is not { } d) break;
 
-            var session = new LedgerSession(tx, outbox, now);
-            await session.LockAsync([(d.MemberId, Channel.Online), (d.MemberId, Channel.Offline)], loadLots: true, ct);
-            points += await Forfeitures.ForfeitAllAsync(session, d.MemberId, d.Reason, ct);
-            await conn.ExecuteAsync(new CommandDefinition(
-                "update forfeitures set status = 'done', closed_at = @now where member_id = @memberId", new { d.MemberId, now }, tx, cancellationToken: ct));
-            await session.SaveAsync(ct);
+            points += await Forfeitures.ForfeitDueAsync(tx, outbox, d.MemberId, d.Reason, now, ct);
             await tx.CommitAsync(ct);
             outbox.Flush();
             members++;

@@ -50,8 +50,10 @@ public static class AuthEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
             """
-            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil
-            from members where email_normalized = @email for update
+            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt
+            from members where email_normalized = @email
+            order by status = 'withdrawn' -- a rejoined person's new account before the old one in its grace period
+            limit 1 for update
             """, new { email = Identity.NormalizeEmail(request.Email) }, tx, cancellationToken: ct));
         if (member is null) return InvalidCredentials();
         if (member.LockedUntil > now)
@@ -73,13 +75,14 @@ public static class AuthEndpoints
             await tx.CommitAsync(ct);
             return InvalidCredentials();
         }
-        if (member.Status is not ("active" or "dormant"))
-            return Problems.Of(403, "member-suspended", "The membership is suspended", $"The member's status is {member.Status}.");
+        if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
 
-        // M4: login records the time and reactivates a dormant member.
+        // M4/M5: login records the time and reactivates a dormant member, with no restriction.
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            update members set last_login_at = @now, status = 'active', failed_logins = 0, locked_until = null,
+            update members set last_login_at = @now, failed_logins = 0, locked_until = null,
+                               status = case when status = 'dormant' then 'active' else status end,
+                               dormant_since = null, dormancy_warned_for = null,
                                password_hash = coalesce(@rehash, password_hash)
             where id = @id
             """,
@@ -105,14 +108,18 @@ public static class AuthEndpoints
         if (outcome != RefreshOutcome.Valid) return Problems.Of(401, "invalid-refresh-token", "The refresh token is not valid", "Log in again.");
 
         var member = await conn.QuerySingleAsync<MemberCredentials>(new CommandDefinition(
-            "select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil from members where id = @memberId",
-            new { memberId }, tx, cancellationToken: ct));
-        if (member.Status is not ("active" or "dormant"))
-            return Problems.Of(403, "member-suspended", "The membership is suspended", $"The member's status is {member.Status}.");
+            """
+            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt
+            from members where id = @memberId
+            """, new { memberId }, tx, cancellationToken: ct));
+        if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, policy.Value.RefreshTokenDays, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, []) with { RefreshToken = refreshToken });
     }
+
+    private static ProblemHttpResult Suspended(string status) =>
+        Problems.Of(403, "member-suspended", "The membership is suspended", $"The member's status is {status}.");
 
     private static ProblemHttpResult InvalidCredentials() =>
         Problems.Of(401, "invalid-credentials", "The e-mail address or password is wrong");
@@ -120,5 +127,6 @@ public static class AuthEndpoints
     private static bool FixedTimeEquals(string expected, string actual) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 
-    private sealed record MemberCredentials(Guid Id, string Email, string Name, string PasswordHash, string Status, DateTimeOffset? LockedUntil);
+    private sealed record MemberCredentials(
+        Guid Id, string Email, string Name, string PasswordHash, string Status, DateTimeOffset? LockedUntil, DateTimeOffset? GraceEndsAt);
 }

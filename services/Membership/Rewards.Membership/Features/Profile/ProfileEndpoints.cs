@@ -21,7 +21,7 @@ public static class ProfileEndpoints
         await using var conn = await db.OpenConnectionAsync(ct);
         var profile = await conn.QuerySingleOrDefaultAsync<MemberProfile>(new CommandDefinition(
             """
-            select id as MemberId, email, name, birth_date as BirthDate, country, phone, status, 'standard' as Tier,
+            select id as MemberId, email, name, birth_date as BirthDate, country, phone, status, tier,
                    marketing_opt_in as MarketingOptIn, registered_at as RegisteredAt, last_login_at as LastLoginAt
             from members where id = @id
             """, new { id = user.MemberId() }, cancellationToken: ct));

@@ -73,6 +73,28 @@ public static class RegistrationEndpoints
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // M2/M3: earlier members with this identity, live or erased (then only their hashes are left).
+        var matches = (await conn.QueryAsync<(string Status, bool ProblemCustomer)>(new CommandDefinition(
+            """
+            select status, problem_customer from members
+            where email_normalized = @emailNormalized or email_hash = @emailHash
+               or (@phone::text is not null and (phone = @phone or phone_hash = @phoneHash))
+               or (@passportHash::text is not null and passport_hash = @passportHash)
+            """,
+            new
+            {
+                member.emailNormalized, member.phone, member.passportHash,
+                emailHash = Identity.Hash(member.emailNormalized, rules.IdentityHashKey),
+                phoneHash = phone is null ? null : Identity.Hash(phone, rules.IdentityHashKey),
+            }, tx, cancellationToken: ct))).ToList();
+        if (matches.Any(m => MemberStatus.BarsRejoining(m.Status, m.ProblemCustomer)))
+        {
+            return Problems.Of(403, "registration-refused", "Registration is not possible",
+                "This person cannot become a member again. Please contact the help desk.");
+        }
+        if (matches.Any(m => MemberStatus.HoldsIdentity(m.Status))) return DuplicateIdentity();
+        var rejoining = matches.Count > 0; // M3: a former member rejoins without new-member benefits
+
         try
         {
             await conn.ExecuteAsync(new CommandDefinition(
@@ -85,8 +107,7 @@ public static class RegistrationEndpoints
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            return Problems.Of(409, "duplicate-identity", "A member with this identity already exists",
-                "The e-mail address, phone number or passport number belongs to an existing member.");
+            return DuplicateIdentity();
         }
 
         await outbox.EnqueueAsync(tx, new MemberRegistered
@@ -96,11 +117,15 @@ public static class RegistrationEndpoints
             Name = member.name,
             Country = member.country,
             MarketingOptIn = member.marketingOptIn,
-            NewMemberBenefits = true,
+            NewMemberBenefits = !rejoining,
             RegisteredAt = now,
         }, ct: ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Created($"/members/{member.id}", new RegisterMemberResponse(member.id, "active"));
     }
+
+    private static ProblemHttpResult DuplicateIdentity() =>
+        Problems.Of(409, "duplicate-identity", "A member with this identity already exists",
+            "The e-mail address, phone number or passport number belongs to an existing member.");
 }

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+using Rewards.Contracts.Membership;
+using Rewards.Notifications.Features.Dispatch;
+using Rewards.ServiceDefaults.Messaging;
+
+namespace Rewards.Notifications.Features.Triggers;
+
+/// <summary>N1/M5: the member is told 30 days ahead that they will become dormant.</summary>
+public sealed class DormancyWarningMail(IServiceProvider services, Mailbox mail) : InboxConsumer<MemberDormancyWarning>(services)
+{
+    public const string Type = "dormancy-warning";
+
+    protected override async Task HandleAsync(MemberDormancyWarning message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
+            "Your membership will become dormant",
+            string.Create(CultureInfo.InvariantCulture, $"""
+            Dear {member.Name},
+
+            you have not logged in since {message.LastActivityAt:yyyy-MM-dd}. On {message.DormantAt:yyyy-MM-dd} your membership
+            becomes dormant. Logging in before or after that date keeps it active, with no restriction.
+            A membership that stays dormant for a year is deleted, and its points with it.
+            """)), ct);
+        mail.Wake();
+    }
+}
+
+/// <summary>N1/M5: the member is told they are dormant and when the membership will be deleted.</summary>
+public sealed class DormancyMail(IServiceProvider services, Mailbox mail) : InboxConsumer<MemberWentDormant>(services)
+{
+    public const string Type = "dormancy";
+
+    protected override async Task HandleAsync(MemberWentDormant message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        await mail.EnqueueAsync(tx, new Mail(message.DormancyId, Type, message.MemberId, member.Email,
+            "Your membership is now dormant",
+            string.Create(CultureInfo.InvariantCulture, $"""
+            Dear {member.Name},
+
+            as you have not logged in for a year, your membership is now dormant. Log in any time to reactivate it.
+            If you do not log in by {message.ErasureAt:yyyy-MM-dd}, the membership, your personal data and your points
+            will be deleted.
+            """)), ct);
+        mail.Wake();
+    }
+}
+
+/// <summary>N1/M7: confirms the withdrawal and says until when the points can still be used.</summary>
+public sealed class WithdrawalMail(IServiceProvider services, Mailbox mail) : InboxConsumer<MemberWithdrawn>(services)
+{
+    public const string Type = "withdrawal";
+
+    protected override async Task HandleAsync(MemberWithdrawn message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        var points = message.GraceEndsAt > message.At
+            ? string.Create(CultureInfo.InvariantCulture, $"Your points can still be used until {message.GraceEndsAt:yyyy-MM-dd}; after that they are forfeited.")
+            : "Your remaining points have been forfeited.";
+        await mail.EnqueueAsync(tx, new Mail(message.MemberId, Type, message.MemberId, member.Email,
+            "Your membership has ended",
+            $"""
+            Dear {member.Name},
+
+            we have received your withdrawal and your membership has ended. {points}
+            Your personal data will then be deleted. You are welcome to join again at any time.
+            """), ct);
+        mail.Wake();
+    }
+}
+
+/// <summary>N1/M8: the member is notified of the disqualification.</summary>
+public sealed class DisqualificationMail(IServiceProvider services, Mailbox mail) : InboxConsumer<MemberDisqualified>(services)
+{
+    public const string Type = "disqualification";
+
+    protected override async Task HandleAsync(MemberDisqualified message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        var eventId = message.DisqualificationId == Guid.Empty ? message.MemberId : message.DisqualificationId;
+        await mail.EnqueueAsync(tx, new Mail(eventId, Type, message.MemberId, member.Email,
+            "Your membership has been disqualified",
+            string.Create(CultureInfo.InvariantCulture, $"""
+            Dear {member.Name},
+
+            your membership has been disqualified. Reason: {message.Reason}
+            Member benefits have stopped. Points obtained without authority are forfeited now; any other points can be used
+            until {message.GraceEndsAt:yyyy-MM-dd}. If you believe this is a mistake, please explain it to our help desk.
+            """)), ct);
+        mail.Wake();
+    }
+}
+
+/// <summary>M5/M7: once Membership has erased a member, their address and the texts sent to it go here too.</summary>
+public sealed class MemberErasedDirectory(IServiceProvider services) : InboxConsumer<MemberErased>(services)
+{
+    protected override Task HandleAsync(MemberErased message, NpgsqlTransaction tx, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            delete from member_directory where member_id = @MemberId;
+            update notifications set to_address = '(erased)', body = '(erased)' where member_id = @MemberId and status <> 'pending';
+            """, new { message.MemberId }, tx, cancellationToken: ct));
+}
