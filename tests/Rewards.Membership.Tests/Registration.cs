@@ -10,16 +10,6 @@ using Rewards.Testing;
 
 namespace Rewards.Membership.Tests;
 
-public sealed class MembershipService : IAsyncLifetime
-{
-    public ServiceHost<MembershipPolicy> Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() =>
-        Host = await ServiceHost<MembershipPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("membership"));
-
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
-}
-
 /// <summary>M1/M2 registration through HTTP: what is accepted, what is refused, and that a refusal writes nothing.</summary>
 public sealed class Registration(MembershipService service) : IClassFixture<MembershipService>
 {

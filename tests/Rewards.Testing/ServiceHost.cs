@@ -1,7 +1,11 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
 
 namespace Rewards.Testing;
 
@@ -19,8 +23,23 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
 
     public string ConnectionString => settings.First(s => s.Key.StartsWith("ConnectionStrings:", StringComparison.Ordinal)).Value!;
 
-    /// <summary>Settings every service needs, plus its own database.</summary>
-    public static async Task<ServiceHost<TEntryPoint>> StartAsync(string service, string vhost, IDictionary<string, string?>? extra = null)
+    /// <summary>What the service logged (at the configured level; Warning unless a test's settings say otherwise).</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>A free local address for a service other services call over real HTTP (see <see cref="StartAsync"/>).</summary>
+    public static string FreeLocalUrl()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
+    }
+
+    /// <summary>
+    /// Settings every service needs, plus its own database. With <paramref name="listenUrl"/> the service runs on Kestrel
+    /// at that address, so other services can call it over real HTTP; otherwise on the in-memory test server.
+    /// </summary>
+    public static async Task<ServiceHost<TEntryPoint>> StartAsync(string service, string vhost, IDictionary<string, string?>? extra = null,
+        string? listenUrl = null)
     {
         var rabbit = await TestServers.RabbitMqAsync();
         var mail = await TestServers.MailAsync();
@@ -47,7 +66,9 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
             ["Smtp:PollInterval"] = "00:00:00.100",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
+        if (listenUrl is not null) settings["Urls"] = listenUrl;
         var host = new ServiceHost<TEntryPoint>(settings);
+        if (listenUrl is not null) host.UseKestrel();
         _ = host.Server; // start now, so migrations and the bus are up before the test acts
         return host;
     }
@@ -56,6 +77,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(Logs)); // Serilog reads sinks from the container
     }
 
     public HttpClient ClientWithToken(string? token)
