@@ -13,7 +13,7 @@ internal static class TierUpdates
     private const string SpendSql =
         """
         select coalesce(sum(paid_usd - refunded_usd), 0) from member_orders
-        where member_id = @memberId and paid_at > @from and paid_at <= @now
+        where member_id = @memberId and paid_at > @from
         """;
 
     public static async Task<bool> RecomputeAsync(NpgsqlTransaction tx, Outbox outbox, Guid memberId, MembershipPolicy rules,
@@ -24,7 +24,7 @@ internal static class TierUpdates
             "select tier from members where id = @memberId and status <> 'erased' for update", new { memberId }, tx, cancellationToken: ct));
         if (current is null) return false; // not (or no longer) a member here
         var spend = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
-            SpendSql, new { memberId, from = now.AddMonths(-rules.TierWindowMonths), now }, tx, cancellationToken: ct));
+            SpendSql, new { memberId, from = now.AddMonths(-rules.TierWindowMonths) }, tx, cancellationToken: ct));
         var grade = Domain.Tiers.GradeFor(spend, rules.EffectiveTiers);
         if (grade.Name == current) return false;
 
