@@ -10,8 +10,11 @@ using Rewards.Testing;
 
 namespace Rewards.EndToEnd.Tests;
 
-/// <summary>All four services, each on its own database, sharing one RabbitMQ virtual host and the SMTP sink.</summary>
-public sealed class RewardsSystem : IAsyncLifetime
+/// <summary>
+/// All four services, each on its own database, sharing one RabbitMQ virtual host and the SMTP sink. The Ledger
+/// listens on a real local port, because Membership calls it over HTTP (M7).
+/// </summary>
+public class RewardsSystem : IAsyncLifetime
 {
     public ServiceHost<MembershipPolicy> Membership { get; private set; } = null!;
     public ServiceHost<OrdersPolicy> Orders { get; private set; } = null!;
@@ -19,13 +22,18 @@ public sealed class RewardsSystem : IAsyncLifetime
     public ServiceHost<SmtpOptions> Notifications { get; private set; } = null!;
     public string VirtualHost { get; private set; } = "";
 
+    /// <summary>Membership settings on top of the defaults, for variants of the programme (e.g. SOOM's).</summary>
+    protected virtual IDictionary<string, string?> MembershipSettings => new Dictionary<string, string?>();
+
     public async ValueTask InitializeAsync()
     {
         VirtualHost = await TestServers.CreateVirtualHostAsync("e2e");
+        var ledgerUrl = ServiceHost<LedgerPolicy>.FreeLocalUrl();
+        var membershipSettings = new Dictionary<string, string?>(MembershipSettings) { ["Ledger:BaseUrl"] = ledgerUrl };
         var hosts = await Task.WhenAll(
-            Task.Run(async () => (object)await ServiceHost<MembershipPolicy>.StartAsync("Membership", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<MembershipPolicy>.StartAsync("Membership", VirtualHost, membershipSettings)),
             Task.Run(async () => (object)await ServiceHost<OrdersPolicy>.StartAsync("Orders", VirtualHost)),
-            Task.Run(async () => (object)await ServiceHost<LedgerPolicy>.StartAsync("Ledger", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<LedgerPolicy>.StartAsync("Ledger", VirtualHost, listenUrl: ledgerUrl)),
             Task.Run(async () => (object)await ServiceHost<SmtpOptions>.StartAsync("Notifications", VirtualHost)));
         Membership = (ServiceHost<MembershipPolicy>)hosts[0];
         Orders = (ServiceHost<OrdersPolicy>)hosts[1];
@@ -39,6 +47,7 @@ public sealed class RewardsSystem : IAsyncLifetime
         await Orders.DisposeAsync();
         await Ledger.DisposeAsync();
         await Notifications.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Moves every service's clock, as a test of a whole system must.</summary>

@@ -69,7 +69,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
         if (listenUrl is not null) settings["Urls"] = listenUrl;
         var host = new ServiceHost<TEntryPoint>(settings);
         if (listenUrl is not null) host.UseKestrel();
-        _ = host.Server; // start now, so migrations and the bus are up before the test acts
+        host.StartServer(); // now, so migrations and the bus are up before the test acts
         return host;
     }
 

@@ -96,8 +96,9 @@ public sealed class MemberWithdrawnConsumer(IServiceProvider services) : InboxCo
     {
         var now = Clock.GetUtcNow();
         await Forfeitures.ScheduleAsync(tx, message.MemberId, "withdrawal", message.GraceEndsAt, now, ct);
-        // Without a grace period (SOOM) the points go at once, not at the job's next run.
-        if (message.GraceEndsAt <= now) await Forfeitures.ForfeitDueAsync(tx, Outbox, message.MemberId, "withdrawal", now, ct);
+        // Without a grace period (SOOM) the points go at once, not at the job's next run. Compared with the event's own
+        // time too, as this service's clock may lag Membership's by a moment.
+        if (message.GraceEndsAt <= message.At || message.GraceEndsAt <= now) await Forfeitures.ForfeitDueAsync(tx, Outbox, message.MemberId, "withdrawal", now, ct);
     }
 }
 
@@ -107,7 +108,7 @@ public sealed class MemberDisqualifiedConsumer(IServiceProvider services) : Inbo
     {
         var now = Clock.GetUtcNow();
         await Forfeitures.ScheduleAsync(tx, message.MemberId, "disqualification", message.GraceEndsAt, now, ct);
-        if (message.GraceEndsAt <= now)
+        if (message.GraceEndsAt <= message.At || message.GraceEndsAt <= now)
         {
             await Forfeitures.ForfeitDueAsync(tx, Outbox, message.MemberId, "disqualification", now, ct);
             return;
