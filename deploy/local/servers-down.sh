@@ -12,8 +12,10 @@ for pidfile in "$state"/services/*.pid "$state/maildev.pid"; do
   rm -f "$pidfile"
 done
 
-if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmqctl -q status >/dev/null 2>&1; then
-  rabbitmqctl -q shutdown >/dev/null 2>&1 && echo "[servers] stopped RabbitMQ"
+# rabbitmqctl can hang when the node is half up, so each call is bounded; a node that will not stop is killed.
+if command -v rabbitmqctl >/dev/null 2>&1 && pgrep -f 'beam.smp.*rabbit' >/dev/null 2>&1; then
+  timeout 60 rabbitmqctl -q shutdown >/dev/null 2>&1 || pkill -KILL -f 'beam.smp.*rabbit' 2>/dev/null
+  echo "[servers] stopped RabbitMQ"
 fi
 
 # su changes to the current directory, which the postgres user may not be allowed to enter.

@@ -76,7 +76,12 @@ if rabbit_up >/dev/null 2>&1; then
 else
   rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus >/dev/null
   log "starting RabbitMQ"
-  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
+  # Without systemd nothing raises the open-file limit, and rabbitmq-server's `su rabbitmq` resets it to a soft
+  # 1,024, which runs out once the test suite's many hosts, connections and quorum queues are up (opening a channel
+  # then stalls). The environment file is sourced as the rabbitmq user, after su, so it raises the limit there.
+  printf '%s\n' 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true' >"$state/rabbitmq-env.conf"
+  chmod 644 "$state/rabbitmq-env.conf"
+  RABBITMQ_CONF_ENV_FILE="$state/rabbitmq-env.conf" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
   wait_for "RabbitMQ" 60 rabbit_up
 fi
 

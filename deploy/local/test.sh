@@ -28,8 +28,14 @@ for vhost in $(curl -s -u guest:guest "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vho
 done
 
 rm -rf "$results"; mkdir -p "$results"
-dotnet test "$root/Rewards.sln" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
+# Build in parallel, then run the test assemblies one after another (-m:1): each starts dozens of in-process
+# services, and all assemblies starting theirs at once on two cores can push a bus start past its timeout.
+dotnet build "$root/Rewards.sln" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 0 ]; then
+  dotnet test "$root/Rewards.sln" --no-build -m:1 --logger "trx" --results-directory "$results" "$@" 2>&1 | tee -a "$results/console.log"
+  status=${PIPESTATUS[0]}
+fi
 
 # One summary line per test assembly: "Passed!  - Failed: 0, Passed: 25, Skipped: 0, Total: 25, ..."
 passed=0; failed=0

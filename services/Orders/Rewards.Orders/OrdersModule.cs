@@ -1,4 +1,5 @@
 using Rewards.Orders.Features.Fulfilment;
+using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
 using Rewards.Orders.Features.Placing;
 using Rewards.Orders.Features.Viewing;
@@ -12,7 +13,11 @@ public static class OrdersModule
     public static WebApplicationBuilder AddOrders(this WebApplicationBuilder builder)
     {
         builder.AddDatabase("Orders", typeof(OrdersModule).Assembly);
-        builder.AddMessaging("orders");
+        builder.AddMessaging("orders", x =>
+        {
+            x.AddConsumer<MemberSuspendedConsumer>();
+            x.AddConsumer<MemberSuspensionLiftedConsumer>();
+        });
         builder.Services.AddOptions<OrdersPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PaymentProviderOptions>().Bind(builder.Configuration.GetSection("PaymentProvider"))

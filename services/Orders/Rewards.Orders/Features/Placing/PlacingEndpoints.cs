@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Orders.Domain;
+using Rewards.Orders.Features.Members;
 using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Orders.Features.Placing;
@@ -92,6 +93,8 @@ public static class PlacingEndpoints
         var paymentId = Guid.CreateVersion7();
 
         await using var conn = await db.OpenConnectionAsync(ct);
+        if (member && await SuspendedMembers.IsSuspendedAsync(conn, user.MemberId(), ct))
+            return Problems.Of(403, "member-suspended", "The membership is suspended", "Purchases are suspended for this member (M9).");
         await using var tx = await conn.BeginTransactionAsync(ct);
         var orderNumber = "RW" + await conn.ExecuteScalarAsync<long>("select nextval('order_numbers')", transaction: tx);
         await conn.ExecuteAsync(new CommandDefinition(
