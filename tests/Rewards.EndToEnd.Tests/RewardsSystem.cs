@@ -16,9 +16,9 @@ namespace Rewards.EndToEnd.Tests;
 /// </summary>
 public class RewardsSystem : IAsyncLifetime
 {
-    public ServiceHost<MembershipPolicy> Membership { get; private set; } = null!;
-    public ServiceHost<OrdersPolicy> Orders { get; private set; } = null!;
-    public ServiceHost<LedgerPolicy> Ledger { get; private set; } = null!;
+    public ServiceHost<Rewards.Membership.ProgramPolicy> Membership { get; private set; } = null!;
+    public ServiceHost<Rewards.Orders.ProgramPolicy> Orders { get; private set; } = null!;
+    public ServiceHost<Rewards.Ledger.ProgramPolicy> Ledger { get; private set; } = null!;
     public ServiceHost<SmtpOptions> Notifications { get; private set; } = null!;
     public string VirtualHost { get; private set; } = "";
 
@@ -28,16 +28,16 @@ public class RewardsSystem : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         VirtualHost = await TestServers.CreateVirtualHostAsync("e2e");
-        var ledgerUrl = ServiceHost<LedgerPolicy>.FreeLocalUrl();
+        var ledgerUrl = ServiceHost<Rewards.Ledger.ProgramPolicy>.FreeLocalUrl();
         var membershipSettings = new Dictionary<string, string?>(MembershipSettings) { ["Ledger:BaseUrl"] = ledgerUrl };
         var hosts = await Task.WhenAll(
-            Task.Run(async () => (object)await ServiceHost<MembershipPolicy>.StartAsync("Membership", VirtualHost, membershipSettings)),
-            Task.Run(async () => (object)await ServiceHost<OrdersPolicy>.StartAsync("Orders", VirtualHost)),
-            Task.Run(async () => (object)await ServiceHost<LedgerPolicy>.StartAsync("Ledger", VirtualHost, listenUrl: ledgerUrl)),
+            Task.Run(async () => (object)await ServiceHost<Rewards.Membership.ProgramPolicy>.StartAsync("Membership", VirtualHost, membershipSettings)),
+            Task.Run(async () => (object)await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<Rewards.Ledger.ProgramPolicy>.StartAsync("Ledger", VirtualHost, listenUrl: ledgerUrl)),
             Task.Run(async () => (object)await ServiceHost<SmtpOptions>.StartAsync("Notifications", VirtualHost)));
-        Membership = (ServiceHost<MembershipPolicy>)hosts[0];
-        Orders = (ServiceHost<OrdersPolicy>)hosts[1];
-        Ledger = (ServiceHost<LedgerPolicy>)hosts[2];
+        Membership = (ServiceHost<Rewards.Membership.ProgramPolicy>)hosts[0];
+        Orders = (ServiceHost<Rewards.Orders.ProgramPolicy>)hosts[1];
+        Ledger = (ServiceHost<Rewards.Ledger.ProgramPolicy>)hosts[2];
         Notifications = (ServiceHost<SmtpOptions>)hosts[3];
     }
 
@@ -80,14 +80,14 @@ public class RewardsSystem : IAsyncLifetime
     }
 
     public Task<string> LoginOpsAsync() =>
-        LoginAsync(ServiceHost<MembershipPolicy>.OpsEmail, ServiceHost<MembershipPolicy>.OpsPassword);
+        LoginAsync(ServiceHost<Rewards.Membership.ProgramPolicy>.OpsEmail, ServiceHost<Rewards.Membership.ProgramPolicy>.OpsPassword);
 
     /// <summary>Calls the payment confirmation endpoint as the provider does: raw JSON body, HMAC-SHA256 signature.</summary>
     public async Task<HttpResponseMessage> ConfirmPaymentAsync(Guid paymentId, Guid orderId, decimal amount)
     {
         var body = JsonSerializer.Serialize(new { orderId, amount, status = "succeeded" });
         var signature = Convert.ToHexString(HMACSHA256.HashData(
-            Encoding.UTF8.GetBytes(ServiceHost<OrdersPolicy>.PaymentSecret), Encoding.UTF8.GetBytes(body)));
+            Encoding.UTF8.GetBytes(ServiceHost<Rewards.Orders.ProgramPolicy>.PaymentSecret), Encoding.UTF8.GetBytes(body)));
         using var client = Orders.CreateClient();
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         content.Headers.Add("X-Payment-Signature", signature);

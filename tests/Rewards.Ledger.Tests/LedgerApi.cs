@@ -14,7 +14,7 @@ public sealed record Balance(long Total, long Available, long Pending, long Held
 public sealed record LotInfo(Guid LotId, string Channel, string Source, DateTimeOffset? EarnedAt, DateTimeOffset? ExpiresAt, long Amount, long Remaining, string Status, bool Transferable);
 
 /// <summary>The Ledger as its clients use it: members and ops over HTTP, Orders and Membership over RabbitMQ.</summary>
-public sealed class LedgerApi(ServiceHost<LedgerPolicy> host)
+public sealed class LedgerApi(ServiceHost<ProgramPolicy> host)
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

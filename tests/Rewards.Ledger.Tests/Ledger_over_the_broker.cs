@@ -12,10 +12,10 @@ namespace Rewards.Ledger.Tests;
 
 public sealed class LedgerService : IAsyncLifetime
 {
-    public ServiceHost<LedgerPolicy> Host { get; private set; } = null!;
+    public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
-        Host = await ServiceHost<LedgerPolicy>.StartAsync("Ledger", await TestServers.CreateVirtualHostAsync("ledger"));
+        Host = await ServiceHost<ProgramPolicy>.StartAsync("Ledger", await TestServers.CreateVirtualHostAsync("ledger"));
 
     /// <summary>After every test of the class, L18 must hold over the whole database: a violation fails the run.</summary>
     public async ValueTask DisposeAsync()

@@ -15,7 +15,7 @@ namespace Rewards.Membership.Tests;
 /// </summary>
 public class MembershipService : IAsyncLifetime
 {
-    public ServiceHost<MembershipPolicy> Host { get; private set; } = null!;
+    public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
 
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -23,11 +23,11 @@ public class MembershipService : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Ledger:BaseUrl"] = ServiceHost<MembershipPolicy>.FreeLocalUrl(),
+            ["Ledger:BaseUrl"] = ServiceHost<ProgramPolicy>.FreeLocalUrl(),
             ["Ledger:AttemptTimeout"] = "00:00:00.500",
         };
         foreach (var (key, value) in Settings) settings[key] = value;
-        Host = await ServiceHost<MembershipPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("membership"), settings);
+        Host = await ServiceHost<ProgramPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("membership"), settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -66,7 +66,7 @@ public class MembershipService : IAsyncLifetime
         return Host.ClientWithToken((await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString());
     }
 
-    public Task<HttpClient> OpsClientAsync() => ClientAsync(ServiceHost<MembershipPolicy>.OpsEmail, ServiceHost<MembershipPolicy>.OpsPassword);
+    public Task<HttpClient> OpsClientAsync() => ClientAsync(ServiceHost<ProgramPolicy>.OpsEmail, ServiceHost<ProgramPolicy>.OpsPassword);
 
     /// <summary>The types of the events Membership wrote to its outbox about the member, oldest first.</summary>
     public async Task<List<string>> EventsAsync(Guid memberId)

@@ -68,7 +68,7 @@ public sealed class Secrets_stay_secret(VerboseMembershipService service) : ICla
 
         var logs = service.Host.Logs.Lines;
         Assert.Contains(logs, l => l.Contains("/members", StringComparison.Ordinal)); // the capture works: requests are logged
-        foreach (var secret in new[] { password, newPassword, passport, Rewards.Testing.ServiceHost<MembershipPolicy>.OpsPassword })
+        foreach (var secret in new[] { password, newPassword, passport, Rewards.Testing.ServiceHost<ProgramPolicy>.OpsPassword })
         {
             Assert.DoesNotContain(logs, l => l.Contains(secret, StringComparison.OrdinalIgnoreCase));
             Assert.DoesNotContain(bodies, b => b.Contains(secret, StringComparison.OrdinalIgnoreCase));

@@ -7,10 +7,10 @@ namespace Rewards.Membership.Tests;
 
 public sealed class MembershipWithoutClockControl : IAsyncLifetime
 {
-    public ServiceHost<MembershipPolicy> Host { get; private set; } = null!;
+    public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
-        Host = await ServiceHost<MembershipPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("defaults"),
+        Host = await ServiceHost<ProgramPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("defaults"),
             new Dictionary<string, string?> { ["Testing:ClockControl"] = "false" });
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
@@ -76,7 +76,7 @@ public sealed class Service_defaults(MembershipWithoutClockControl service) : IC
     }
 
     private sealed class ProductionHost(IReadOnlyDictionary<string, string?> settings)
-        : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<MembershipPolicy>
+        : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<ProgramPolicy>
     {
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
         {

@@ -12,10 +12,10 @@ namespace Rewards.Orders.Tests;
 
 public sealed class OrdersService : IAsyncLifetime
 {
-    public ServiceHost<OrdersPolicy> Host { get; private set; } = null!;
+    public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
-        Host = await ServiceHost<OrdersPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"));
+        Host = await ServiceHost<ProgramPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"));
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 }
@@ -43,7 +43,7 @@ public sealed class Orders_and_payment(OrdersService service) : IClassFixture<Or
         return (body.GetProperty("orderId").GetGuid(), body.GetProperty("paymentId").GetGuid());
     }
 
-    private async Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<OrdersPolicy>.PaymentSecret)
+    private async Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<ProgramPolicy>.PaymentSecret)
     {
         var body = JsonSerializer.Serialize(new { orderId, amount, status = "succeeded" });
         using var content = new StringContent(body, Encoding.UTF8, "application/json");

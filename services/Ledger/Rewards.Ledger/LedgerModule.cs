@@ -45,7 +45,7 @@ public static class LedgerModule
             x.AddConsumer<MemberSuspendedConsumer>();
             x.AddConsumer<MemberSuspensionLiftedConsumer>();
         });
-        builder.Services.AddOptions<LedgerPolicy>().Bind(builder.Configuration.GetSection("Policy"))
+        builder.Services.AddOptions<ProgramPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CreditBatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CreditBatcher>());

@@ -25,7 +25,7 @@ public static class MembershipModule
             x.AddConsumer<OrderCancelledProjection>();
             x.AddConsumer<OrderRefundedProjection>();
         });
-        builder.Services.AddOptions<MembershipPolicy>().Bind(builder.Configuration.GetSection("Policy"))
+        builder.Services.AddOptions<ProgramPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OpsAccountsOptions>().Bind(builder.Configuration.GetSection("Ops"));
         builder.Services.Configure<PasswordHasherOptions>(builder.Configuration.GetSection("PasswordHashing"));

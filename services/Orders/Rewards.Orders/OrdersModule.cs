@@ -18,7 +18,7 @@ public static class OrdersModule
             x.AddConsumer<MemberSuspendedConsumer>();
             x.AddConsumer<MemberSuspensionLiftedConsumer>();
         });
-        builder.Services.AddOptions<OrdersPolicy>().Bind(builder.Configuration.GetSection("Policy"))
+        builder.Services.AddOptions<ProgramPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PaymentProviderOptions>().Bind(builder.Configuration.GetSection("PaymentProvider"))
             .ValidateDataAnnotations().ValidateOnStart();

@@ -14,7 +14,7 @@ namespace Rewards.Ledger.Features.Activation;
 /// so a late run dates points the same. Each batch locks the accounts of its lots, then re-reads the lots: two runs
 /// at once never activate a lot twice.
 /// </summary>
-public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy) : IClockJob
+public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy) : IClockJob
 {
     private const int BatchSize = 500;
 

@@ -112,7 +112,7 @@ public sealed class OrderCancelledConsumer(IServiceProvider services) : InboxCon
 }
 
 /// <summary>O4/O5 → L7/L9: a refund claws back floor(points earned on the refunded amount) and returns the points given back.</summary>
-public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<LedgerPolicy> policy) : InboxConsumer<OrderRefunded>(services)
+public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<OrderRefunded>(services)
 {
     protected override async Task HandleAsync(OrderRefunded message, NpgsqlTransaction tx, CancellationToken ct)
     {

@@ -94,7 +94,7 @@ public static class CorrectionEndpoints
 
     public static async Task<Results<Created<PayoffResult>, ValidationProblem, ProblemHttpResult>> PayoffAsync(
         Guid memberId, PayoffRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<LedgerPolicy> policy, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var usd = request.Currency == "USD";
         var paid = usd ? request.PaidUsd : request.PaidAmount;

@@ -59,7 +59,7 @@ public sealed record CreditOutcome(
 /// with a few set-based statements and one commit. One bad item does not fail the others: if a batch fails, each of
 /// its credits is retried alone, and only the one at fault gets the error.
 /// </summary>
-public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy,
+public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
     ILogger<CreditBatcher> logger) : BackgroundService
 {
     private const int MaxBatch = 256;

@@ -48,7 +48,7 @@ public static class CreditEndpoints
 
     public static async Task<Results<Created<CreditResult>, ValidationProblem, ProblemHttpResult>> CreditAsync(
         Guid memberId, CreditRequest request, ClaimsPrincipal user, CreditBatcher credits, TimeProvider clock,
-        IOptions<LedgerPolicy> policy, [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         Kinds.TryGetValue(request.Kind, out var source);

@@ -12,7 +12,7 @@ namespace Rewards.Ledger.Features.Earning;
 /// L1: a new member gets an online and an offline account. L19: and, unless it is a re-registration, the welcome
 /// bonus as an earned, non-transferable promotion lot in the online account.
 /// </summary>
-public sealed class MemberRegisteredConsumer(IServiceProvider services, IOptions<LedgerPolicy> policy) : InboxConsumer<MemberRegistered>(services)
+public sealed class MemberRegisteredConsumer(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<MemberRegistered>(services)
 {
     protected override async Task HandleAsync(MemberRegistered message, NpgsqlTransaction tx, CancellationToken ct)
     {

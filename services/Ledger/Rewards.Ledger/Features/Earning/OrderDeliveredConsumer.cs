@@ -9,14 +9,14 @@ using Rewards.ServiceDefaults.Messaging;
 namespace Rewards.Ledger.Features.Earning;
 
 /// <summary>L4: delivery starts the pending clock. Kept even if the order's points are not credited yet.</summary>
-public sealed class OrderDeliveredConsumer(IServiceProvider services, IOptions<LedgerPolicy> policy) : InboxConsumer<OrderDelivered>(services)
+public sealed class OrderDeliveredConsumer(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<OrderDelivered>(services)
 {
     protected override Task HandleAsync(OrderDelivered message, NpgsqlTransaction tx, CancellationToken ct) =>
         PendingClock.StartAsync(tx, Outbox, Clock, policy.Value, message.OrderId, message.MemberId, message.DeliveredAt, ct);
 }
 
 /// <summary>L4: collecting a duty-free order at the airport starts the pending clock like a delivery.</summary>
-public sealed class OrderPickedUpConsumer(IServiceProvider services, IOptions<LedgerPolicy> policy) : InboxConsumer<OrderPickedUp>(services)
+public sealed class OrderPickedUpConsumer(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<OrderPickedUp>(services)
 {
     protected override Task HandleAsync(OrderPickedUp message, NpgsqlTransaction tx, CancellationToken ct) =>
         PendingClock.StartAsync(tx, Outbox, Clock, policy.Value, message.OrderId, message.MemberId, message.PickedUpAt, ct);
@@ -24,7 +24,7 @@ public sealed class OrderPickedUpConsumer(IServiceProvider services, IOptions<Le
 
 internal static class PendingClock
 {
-    public static async Task StartAsync(NpgsqlTransaction tx, ServiceDefaults.Messaging.Outbox outbox, TimeProvider clock, LedgerPolicy policy,
+    public static async Task StartAsync(NpgsqlTransaction tx, ServiceDefaults.Messaging.Outbox outbox, TimeProvider clock, ProgramPolicy policy,
         Guid orderId, Guid? memberId, DateTimeOffset deliveredAt, CancellationToken ct)
     {
         await tx.Connection!.ExecuteAsync(new CommandDefinition(

@@ -12,7 +12,7 @@ namespace Rewards.Ledger.Features.Earning;
 /// next batch of <see cref="CreditBatcher"/> together with this message's inbox row, so a redelivery changes nothing
 /// and an order earns once even if its event is published twice under different ids.
 /// </summary>
-public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<LedgerPolicy> policy) : IConsumer<OrderPaid>
+public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<ProgramPolicy> policy) : IConsumer<OrderPaid>
 {
     public async Task Consume(ConsumeContext<OrderPaid> context)
     {

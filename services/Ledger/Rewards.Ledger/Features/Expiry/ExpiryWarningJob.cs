@@ -10,7 +10,7 @@ namespace Rewards.Ledger.Features.Expiry;
 /// L6: warns members of points expiring within the warning period, once per member, channel and expiry date (UTC).
 /// The unique warning row is the guard, so runs on two instances or twice in a row warn once.
 /// </summary>
-public sealed class ExpiryWarningJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy) : IClockJob
+public sealed class ExpiryWarningJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy) : IClockJob
 {
     public string Name => "expiry-warnings";
     public TimeSpan Interval => TimeSpan.FromMinutes(30);

@@ -22,7 +22,7 @@ public static class CheckoutHolds
             """, new { holdId }, session.Transaction, cancellationToken: ct));
 
     /// <summary>Places the hold, or returns why not. The caller has locked the member's channel with its lots.</summary>
-    public static async Task<(HoldRow? Hold, Refusal? Refusal)> PlaceAsync(LedgerSession session, HoldPoints request, LedgerPolicy policy, CancellationToken ct)
+    public static async Task<(HoldRow? Hold, Refusal? Refusal)> PlaceAsync(LedgerSession session, HoldPoints request, ProgramPolicy policy, CancellationToken ct)
     {
         if (SpendRules.UnitRefusal(request.Points, policy.PointsUnit) is { } unit) return (null, unit);
         var book = session.Book(request.MemberId, request.Channel);

@@ -12,7 +12,7 @@ namespace Rewards.Ledger.Features.Holds;
 /// L9, request/response: reserve points for a checkout. Asking again with the same hold id answers the same (the hold
 /// id is the posting key), so Orders may retry after a timeout without holding twice.
 /// </summary>
-public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy) : IConsumer<HoldPoints>
+public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy) : IConsumer<HoldPoints>
 {
     public async Task Consume(ConsumeContext<HoldPoints> context)
     {

@@ -23,7 +23,7 @@ public static class LiabilityEndpoints
             .WithSummary("Outstanding points and their roll-forward over a date range (by effective date)");
 
     public static async Task<Results<Ok<LiabilityReport>, ValidationProblem>> GetAsync(
-        DateTimeOffset? from, DateTimeOffset? to, NpgsqlDataSource db, TimeProvider clock, IOptions<LedgerPolicy> policy, CancellationToken ct)
+        DateTimeOffset? from, DateTimeOffset? to, NpgsqlDataSource db, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var end = to ?? clock.GetUtcNow();
         var start = from ?? DateTimeOffset.UnixEpoch;

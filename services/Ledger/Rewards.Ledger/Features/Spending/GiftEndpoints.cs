@@ -45,7 +45,7 @@ public static class GiftEndpoints
     }
 
     public static async Task<Results<Created<GiftResult>, ValidationProblem, ProblemHttpResult>> GiftAsync(
-        GiftRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy,
+        GiftRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
         CancellationToken ct)
     {
         var memberId = user.MemberId();
@@ -94,7 +94,7 @@ public static class GiftEndpoints
     }
 
     public static async Task<Results<Created<TransferResult>, ValidationProblem, ProblemHttpResult>> TransferAsync(
-        TransferRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<LedgerPolicy> policy,
+        TransferRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
         CancellationToken ct)
     {
         var memberId = user.MemberId();

@@ -33,7 +33,7 @@ public static class AuthEndpoints
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueTokenAsync(
         TokenRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer,
-        IPasswordHasher<object> hasher, IOptions<OpsAccountsOptions> ops, IOptions<MembershipPolicy> policy, CancellationToken ct)
+        IPasswordHasher<object> hasher, IOptions<OpsAccountsOptions> ops, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var opsAccount = ops.Value.Accounts.FirstOrDefault(a =>
             string.Equals(a.Email, request.Email.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -98,7 +98,7 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer, IOptions<MembershipPolicy> policy, CancellationToken ct)
+        RefreshRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -38,7 +38,7 @@ public static class PasswordResetEndpoints
     }
 
     public static async Task<Accepted> RequestAsync(
-        PasswordResetRequest request, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<MembershipPolicy> policy, CancellationToken ct)
+        PasswordResetRequest request, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);

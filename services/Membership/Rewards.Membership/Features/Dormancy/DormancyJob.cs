@@ -10,11 +10,11 @@ namespace Rewards.Membership.Features.Dormancy;
 
 /// <summary>
 /// M5 and the end of M7's grace period, in clock order: warn members nearing dormancy, make members dormant after
-/// <see cref="MembershipPolicy.DormancyDays"/> without login, erase members dormant for a further
-/// <see cref="MembershipPolicy.ErasureAfterDormantDays"/>, and erase withdrawn members whose grace period is over.
+/// <see cref="ProgramPolicy.DormancyDays"/> without login, erase members dormant for a further
+/// <see cref="ProgramPolicy.ErasureAfterDormantDays"/>, and erase withdrawn members whose grace period is over.
 /// Each step claims its rows with SKIP LOCKED and changes them so they no longer qualify, so runs may overlap.
 /// </summary>
-public sealed class DormancyJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<MembershipPolicy> policy) : IClockJob
+public sealed class DormancyJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy) : IClockJob
 {
     private const int BatchSize = 500;
 
@@ -50,7 +50,7 @@ public sealed class DormancyJob(NpgsqlDataSource db, Outbox outbox, TimeProvider
         }
     }
 
-    private async Task<int> WarnAsync(NpgsqlTransaction tx, DateTimeOffset now, MembershipPolicy rules, CancellationToken ct)
+    private async Task<int> WarnAsync(NpgsqlTransaction tx, DateTimeOffset now, ProgramPolicy rules, CancellationToken ct)
     {
         // One warning per period of inactivity: the warning remembers the last activity it was for, and a login resets it.
         var rows = (await tx.Connection!.QueryAsync<(Guid Id, DateTimeOffset LastActivity)>(new CommandDefinition(
@@ -73,7 +73,7 @@ public sealed class DormancyJob(NpgsqlDataSource db, Outbox outbox, TimeProvider
         return rows.Count;
     }
 
-    private async Task<int> MakeDormantAsync(NpgsqlTransaction tx, DateTimeOffset now, MembershipPolicy rules, CancellationToken ct)
+    private async Task<int> MakeDormantAsync(NpgsqlTransaction tx, DateTimeOffset now, ProgramPolicy rules, CancellationToken ct)
     {
         // Dated when it became due, not when the job noticed, so the erasure date does not drift with the schedule.
         var rows = (await tx.Connection!.QueryAsync<(Guid Id, DateTimeOffset DormantSince)>(new CommandDefinition(

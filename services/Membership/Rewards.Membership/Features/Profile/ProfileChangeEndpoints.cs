@@ -32,7 +32,7 @@ public static class ProfileChangeEndpoints
 
     public static async Task<Results<Ok<MemberProfile>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
         ChangeProfileRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<MembershipPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
     {
         if (request.Email is not null)
         {

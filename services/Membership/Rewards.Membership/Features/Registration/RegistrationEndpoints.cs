@@ -35,7 +35,7 @@ public static class RegistrationEndpoints
 
     public static async Task<Results<Created<RegisterMemberResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterMemberRequest request, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<MembershipPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var rules = policy.Value;

@@ -54,7 +54,7 @@ public static class OpsMemberEndpoints
 
     public static async Task<Results<Ok<OpsMemberView>, ValidationProblem, ProblemHttpResult>> DisqualifyAsync(
         Guid memberId, DisqualificationRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<MembershipPolicy> policy, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         if (InvalidReason(request.Reason) is { } invalid) return invalid;
         return await ChangeAsync(db, outbox, clock, memberId, async (tx, member, now) =>

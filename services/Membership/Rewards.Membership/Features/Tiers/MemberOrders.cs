@@ -25,7 +25,7 @@ internal static class MemberOrders
     }
 }
 
-public sealed class OrderPaidProjection(IServiceProvider services, IOptions<MembershipPolicy> policy) : InboxConsumer<OrderPaid>(services)
+public sealed class OrderPaidProjection(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<OrderPaid>(services)
 {
     protected override async Task HandleAsync(OrderPaid message, NpgsqlTransaction tx, CancellationToken ct)
     {
@@ -52,7 +52,7 @@ public sealed class OrderPickedUpProjection(IServiceProvider services) : InboxCo
             : Task.CompletedTask;
 }
 
-public sealed class OrderCancelledProjection(IServiceProvider services, IOptions<MembershipPolicy> policy) : InboxConsumer<OrderCancelled>(services)
+public sealed class OrderCancelledProjection(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<OrderCancelled>(services)
 {
     protected override async Task HandleAsync(OrderCancelled message, NpgsqlTransaction tx, CancellationToken ct)
     {
@@ -63,7 +63,7 @@ public sealed class OrderCancelledProjection(IServiceProvider services, IOptions
     }
 }
 
-public sealed class OrderRefundedProjection(IServiceProvider services, IOptions<MembershipPolicy> policy) : InboxConsumer<OrderRefunded>(services)
+public sealed class OrderRefundedProjection(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<OrderRefunded>(services)
 {
     protected override async Task HandleAsync(OrderRefunded message, NpgsqlTransaction tx, CancellationToken ct)
     {

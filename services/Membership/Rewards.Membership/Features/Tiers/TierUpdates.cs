@@ -16,7 +16,7 @@ internal static class TierUpdates
         where member_id = @memberId and paid_at > @from
         """;
 
-    public static async Task<bool> RecomputeAsync(NpgsqlTransaction tx, Outbox outbox, Guid memberId, MembershipPolicy rules,
+    public static async Task<bool> RecomputeAsync(NpgsqlTransaction tx, Outbox outbox, Guid memberId, ProgramPolicy rules,
         DateTimeOffset now, CancellationToken ct)
     {
         var conn = tx.Connection!;
@@ -40,7 +40,7 @@ internal static class TierUpdates
 }
 
 /// <summary>M11 nightly: purchases age out of the window without any event, so every member with a grade or a recent order is re-graded.</summary>
-public sealed class TierJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<MembershipPolicy> policy) : IClockJob
+public sealed class TierJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy) : IClockJob
 {
     public string Name => "tiers";
     public TimeSpan Interval => TimeSpan.FromHours(24);

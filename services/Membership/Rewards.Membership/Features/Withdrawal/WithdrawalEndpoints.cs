@@ -29,7 +29,7 @@ public static class WithdrawalEndpoints
 
     public static async Task<Results<Accepted<WithdrawalResponse>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
         WithdrawalRequest request, ClaimsPrincipal user, NpgsqlDataSource db, LedgerClient ledger, Outbox outbox, TimeProvider clock,
-        IOptions<MembershipPolicy> policy, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         if (request.Reason.Trim().Length is < 1 or > 1000)
             return Problems.Validation(new FieldErrors().Require(false, "reason", "A reason of 1 to 1,000 characters is required."));

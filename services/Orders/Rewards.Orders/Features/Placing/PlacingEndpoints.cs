@@ -58,7 +58,7 @@ public static class PlacingEndpoints
 
     public static async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<OrdersPolicy> policy, CancellationToken ct)
+        IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var member = user.Identity?.IsAuthenticated == true;
         var errors = new FieldErrors()

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Rewards.Membership;
 
 /// <summary>The Membership numbers of SPEC.md (M1–M11), bound from configuration section "Policy".</summary>
-public sealed class MembershipPolicy
+public sealed class ProgramPolicy
 {
     /// <summary>M1: minimum age in years at registration.</summary>
     [Range(0, 120)] public int MinimumAge { get; set; } = 14;

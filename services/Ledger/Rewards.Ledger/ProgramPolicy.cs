@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Rewards.Ledger;
 
 /// <summary>The Ledger numbers of SPEC.md (L1–L19), bound from configuration section "Policy".</summary>
-public sealed class LedgerPolicy
+public sealed class ProgramPolicy
 {
     /// <summary>L3: share of the paid USD amount earned as points (1% = 0.01).</summary>
     [Range(0.0, 1.0)] public decimal EarnRate { get; set; } = 0.01m;
