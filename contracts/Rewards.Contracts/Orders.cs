@@ -8,7 +8,10 @@ public sealed record OrderLine
     public required decimal UnitPriceUsd { get; init; }
 }
 
-/// <summary>The payment provider confirmed the payment. <see cref="AmountPaidUsd"/> excludes points and gift certificates (L3).</summary>
+/// <summary>
+/// The payment provider confirmed the payment. <see cref="AmountPaidUsd"/> is what the goods cost in money: it excludes
+/// points, gift certificates (L3), shipping and the tracking fee.
+/// </summary>
 public sealed record OrderPaid
 {
     public required Guid OrderId { get; init; }

@@ -52,11 +52,12 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         var order = await placed.Content.ReadFromJsonAsync<JsonElement>(ct);
         var orderId = order.GetProperty("orderId").GetGuid();
         var paymentId = order.GetProperty("paymentId").GetGuid();
-        Assert.Equal(123.00m, order.GetProperty("totals").GetProperty("amountDue").GetDecimal());
+        // Above 49.99 shipping is free, but the 2.99 tracking fee is charged (O6); points are earned on the goods only.
+        Assert.Equal(125.99m, order.GetProperty("totals").GetProperty("amountDue").GetDecimal());
 
         // The provider calls back twice; the order is paid once.
-        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(paymentId, orderId, 123.00m)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(paymentId, orderId, 123.00m)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(paymentId, orderId, 125.99m)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(paymentId, orderId, 125.99m)).StatusCode);
 
         using var ledger = system.Ledger.ClientWithToken(token);
         Assert.True(await Eventually.TrueAsync(async () =>

@@ -29,7 +29,7 @@ public sealed class Orders_and_payment(OrdersService service) : IClassFixture<Or
     {
         lines = new[] { new { sku = "ALBUM-1", name = "Album", quantity, unitPrice, weightGrams = 100 } },
         currency = "USD",
-        shipping = new { country = "US", method = "standard", address = "1 Main St" },
+        shipping = new { country = "KR", method = "standard", address = "1 Sejong-daero, Seoul" }, // no shipping costs (O6)
         paymentMethod = "card",
         policyAccepted = true,
         guest,

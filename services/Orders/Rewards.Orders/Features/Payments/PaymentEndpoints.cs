@@ -103,9 +103,9 @@ public static class PaymentEndpoints
 
     private static async Task<OrderPaid> OrderPaidAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orderId, DateTimeOffset now, CancellationToken ct)
     {
-        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal AmountDue)>(
+        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods)>(
             new CommandDefinition(
-                "select order_number, member_id, customer_email, customer_name, goods_usd, amount_due_usd from orders where id = @orderId",
+                "select order_number, member_id, customer_email, customer_name, goods_usd from orders where id = @orderId",
                 new { orderId }, tx, cancellationToken: ct));
         var lines = await conn.QueryAsync<(string Sku, string Name, int Quantity, decimal UnitPrice)>(new CommandDefinition(
             "select sku, name, quantity, unit_price from order_lines where order_id = @orderId order by line_no",
@@ -118,7 +118,7 @@ public static class PaymentEndpoints
             CustomerEmail = order.Email,
             CustomerName = order.Name,
             GoodsUsd = order.Goods,
-            AmountPaidUsd = order.AmountDue,
+            AmountPaidUsd = order.Goods, // L3 earns on the goods paid with money, not on shipping and fees
             Lines = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
             PaidAt = now,
         };

@@ -49,7 +49,6 @@ public sealed record PlaceOrderResponse(Guid OrderId, string OrderNumber, string
 
 public static class PlacingEndpoints
 {
-    private static readonly string[] ItemTypes = ["normal", "meet-and-greet", "alcohol", "tobacco"];
     private static readonly string[] PaymentMethods = ["card", "bank-transfer", "paypal", "gift-certificate"];
 
     public static void MapPlacing(this IEndpointRouteBuilder app) =>
@@ -68,6 +67,7 @@ public static class PlacingEndpoints
             .Require(PaymentMethods.Contains(request.PaymentMethod), "paymentMethod", $"One of: {string.Join(", ", PaymentMethods)}.")
             .Require(request.Shipping.Country.Length == 2, "shipping.country", "An ISO 3166 two-letter country code is required.")
             .Require(!string.IsNullOrWhiteSpace(request.Shipping.Address), "shipping.address", "An address is required.")
+            .Require(request.Shipping.Method is Shipping.Standard or Shipping.Ems, "shipping.method", $"One of: {Shipping.Standard}, {Shipping.Ems}.")
             .Require(member || request.Guest is not null, "guest", "Guests must give an e-mail address and a name.")
             .Require(!member || request.Guest is null, "guest", "A logged-in member cannot order as a guest.");
         for (var i = 0; i < request.Lines.Count; i++)
@@ -76,7 +76,8 @@ public static class PlacingEndpoints
             errors.Require(line.Quantity > 0, $"lines[{i}].quantity", "The quantity must be at least 1.")
                 .Require(line.UnitPrice > 0 && decimal.Round(line.UnitPrice, 2) == line.UnitPrice, $"lines[{i}].unitPrice", "A positive price with at most two decimals is required.")
                 .Require(line.WeightGrams >= 0, $"lines[{i}].weightGrams", "The weight cannot be negative.")
-                .Require(ItemTypes.Contains(line.ItemType), $"lines[{i}].itemType", $"One of: {string.Join(", ", ItemTypes)}.")
+                .Require(ItemTypes.All.Contains(line.ItemType), $"lines[{i}].itemType", $"One of: {string.Join(", ", ItemTypes.All)}.")
+                .Require(line.ItemType != ItemTypes.MeetAndGreet || line.BroadcastAt is not null, $"lines[{i}].broadcastAt", "Meet-and-greet items need the broadcast time.")
                 .Require(!string.IsNullOrWhiteSpace(line.Sku), $"lines[{i}].sku", "A SKU is required.");
         }
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -87,7 +88,9 @@ public static class PlacingEndpoints
                 $"An order may hold at most {policy.Value.MaxItemsPerOrder} items; this one has {items}. Please contact the help desk.");
 
         var goods = request.Lines.Sum(l => l.Quantity * l.UnitPrice);
-        var totals = new OrderTotals(goods, 0m, 0m, 0, 0m, goods);
+        // O6: one parcel; its weight decides between standard and EMS.
+        var quote = Shipping.Quote(goods, request.Lines.Sum(l => (long)l.Quantity * l.WeightGrams), request.Shipping.Country, request.Shipping.Method, policy.Value);
+        var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, 0, 0m, goods + quote.ShippingUsd + quote.TrackingFeeUsd);
         var now = clock.GetUtcNow();
         var orderId = Guid.CreateVersion7();
         var paymentId = Guid.CreateVersion7();
@@ -118,7 +121,7 @@ public static class PlacingEndpoints
                 goods, shipping = totals.Shipping, trackingFee = totals.TrackingFee, amountDue = totals.AmountDue,
                 paymentMethod = request.PaymentMethod,
                 country = request.Shipping.Country.ToUpperInvariant(),
-                method = request.Shipping.Method,
+                method = quote.Method,
                 address = request.Shipping.Address,
                 status = OrderStatus.PendingPayment,
                 actor = member ? $"member:{user.MemberId()}" : "guest",
