@@ -10,16 +10,6 @@ using Rewards.Testing;
 
 namespace Rewards.Orders.Tests;
 
-public sealed class OrdersService : IAsyncLifetime
-{
-    public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() =>
-        Host = await ServiceHost<ProgramPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"));
-
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
-}
-
 /// <summary>Placing orders (O1), the signed payment callback (O8) and fulfilment steps (O2) through HTTP.</summary>
 public sealed class Orders_and_payment(OrdersService service) : IClassFixture<OrdersService>
 {
@@ -35,23 +25,10 @@ public sealed class Orders_and_payment(OrdersService service) : IClassFixture<Or
         guest,
     };
 
-    private static async Task<(Guid OrderId, Guid PaymentId)> PlaceAsync(HttpClient client, object order)
-    {
-        var response = await client.PostAsJsonAsync("/orders", order, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        return (body.GetProperty("orderId").GetGuid(), body.GetProperty("paymentId").GetGuid());
-    }
+    private static Task<(Guid OrderId, Guid PaymentId)> PlaceAsync(HttpClient client, object order) => OrdersService.PlaceAsync(client, order);
 
-    private async Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<ProgramPolicy>.PaymentSecret)
-    {
-        var body = JsonSerializer.Serialize(new { orderId, amount, status = "succeeded" });
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        if (secret is not null)
-            content.Headers.Add("X-Payment-Signature", Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
-        using var client = service.Host.CreateClient();
-        return await client.PostAsync($"/payments/{paymentId}/confirmation", content, TestContext.Current.CancellationToken);
-    }
+    private Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<ProgramPolicy>.PaymentSecret) =>
+        service.CallbackAsync(paymentId, orderId, amount, secret);
 
     private async Task<(string Status, long PaidEvents)> StateAsync(Guid orderId)
     {

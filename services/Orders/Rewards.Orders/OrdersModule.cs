@@ -2,6 +2,7 @@ using Rewards.Orders.Features.Fulfilment;
 using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
 using Rewards.Orders.Features.Placing;
+using Rewards.Orders.Features.Refunds;
 using Rewards.Orders.Features.Viewing;
 using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Messaging;
@@ -30,6 +31,8 @@ public static class OrdersModule
         app.MapPlacing();
         app.MapPayments();
         app.MapFulfilment();
+        app.MapCancellation();
+        app.MapRefunds();
         app.MapViewing();
         return app;
     }

@@ -9,6 +9,8 @@ public static class OrderStatus
     public const string Complete = "complete";
     public const string Delivered = "delivered";
     public const string PickedUp = "picked-up";
+    public const string Cancelled = "cancelled";
+    public const string Refunded = "refunded";
 
     private static readonly Dictionary<string, (string From, string To)> Actions = new()
     {

@@ -47,7 +47,8 @@ public static class FulfilmentEndpoints
             """
             update orders set status = @next,
                 tracking_number = coalesce(@tracking, tracking_number),
-                delivered_at = case when @next in ('delivered', 'picked-up') then @now else delivered_at end
+                delivered_at = case when @next in ('delivered', 'picked-up') then @now else delivered_at end,
+                shipped_at = case when @next = 'complete' then @now else shipped_at end
             where id = @orderId;
             insert into order_status_history (order_id, seq, status, at, actor)
             select @orderId, coalesce(max(seq), 0) + 1, @next, @now, @actor from order_status_history where order_id = @orderId;
@@ -56,6 +57,8 @@ public static class FulfilmentEndpoints
             tx, cancellationToken: ct));
         if (next == OrderStatus.Delivered)
             await outbox.EnqueueAsync(tx, new OrderDelivered { OrderId = orderId, MemberId = order.MemberId, DeliveredAt = now }, orderId, ct);
+        if (next == OrderStatus.PickedUp)
+            await outbox.EnqueueAsync(tx, new OrderPickedUp { OrderId = orderId, MemberId = order.MemberId, PickedUpAt = now }, orderId, ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Ok(new FulfilmentResult(orderId, next));

@@ -1,0 +1,57 @@
+using System.Security.Claims;
+using Dapper;
+using Npgsql;
+using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Http;
+
+namespace Rewards.Orders.Features.Refunds;
+
+/// <summary>An order as cancellations and refunds need it, locked for the transaction.</summary>
+public sealed record OrderForChange(
+    Guid Id, Guid? MemberId, string Status, DateTimeOffset? PaidAt, DateTimeOffset? ShippedAt, DateTimeOffset? DeliveredAt,
+    decimal GoodsUsd, decimal AmountDueUsd, decimal RefundedUsd)
+{
+    public IReadOnlyList<CancellableLine> Lines { get; set; } = [];
+}
+
+internal static class OrderAccess
+{
+    /// <summary>Locks the order; a member may only reach their own (ops any). Null when there is none to reach.</summary>
+    public static async Task<OrderForChange?> LockAsync(NpgsqlTransaction tx, Guid orderId, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var conn = tx.Connection!;
+        var order = await conn.QuerySingleOrDefaultAsync<OrderForChange>(new CommandDefinition(
+            """
+            select id, member_id as MemberId, status, paid_at as PaidAt, shipped_at as ShippedAt, delivered_at as DeliveredAt,
+                   goods_usd as GoodsUsd, amount_due_usd as AmountDueUsd, refunded_usd as RefundedUsd
+            from orders where id = @orderId for update
+            """, new { orderId }, tx, cancellationToken: ct));
+        if (order is null || (!user.IsInRole(AuthExtensions.OpsRole) && order.MemberId != user.MemberId())) return null;
+        order.Lines = [.. await conn.QueryAsync<CancellableLine>(new CommandDefinition(
+            "select item_type as ItemType, quantity, broadcast_at as BroadcastAt from order_lines where order_id = @orderId order by line_no",
+            new { orderId }, tx, cancellationToken: ct))];
+        return order;
+    }
+
+    public static string Actor(ClaimsPrincipal user) =>
+        user.IsInRole(AuthExtensions.OpsRole) ? $"ops:{user.FindFirstValue("sub")}" : $"member:{user.MemberId()}";
+
+    public static Task RecordStatusAsync(NpgsqlTransaction tx, Guid orderId, string status, DateTimeOffset now, string actor, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            update orders set status = @status where id = @orderId;
+            insert into order_status_history (order_id, seq, status, at, actor)
+            select @orderId, coalesce(max(seq), 0) + 1, @status, @now, @actor from order_status_history where order_id = @orderId;
+            """, new { orderId, status, now, actor }, tx, cancellationToken: ct));
+
+    public static Task RecordRefundAsync(NpgsqlTransaction tx, Guid refundId, Guid orderId, string kind, decimal amount, string? photo,
+        object? defects, string actor, DateTimeOffset now, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into refunds (id, order_id, kind, amount_usd, photo_reference, defects, actor, at)
+            values (@refundId, @orderId, @kind, @amount, @photo, @defects::jsonb, @actor, @now);
+            update orders set refunded_usd = refunded_usd + @amount where id = @orderId;
+            """,
+            new { refundId, orderId, kind, amount, photo, defects = defects is null ? null : System.Text.Json.JsonSerializer.Serialize(defects), actor, now },
+            tx, cancellationToken: ct));
+}

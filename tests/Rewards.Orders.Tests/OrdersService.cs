@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Rewards.Testing;
+
+namespace Rewards.Orders.Tests;
+
+/// <summary>Orders on its own database and virtual host, with the calls a storefront and the payment provider make.</summary>
+public sealed class OrdersService : IAsyncLifetime
+{
+    public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() =>
+        Host = await ServiceHost<ProgramPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"));
+
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
+
+    public static async Task<(Guid OrderId, Guid PaymentId)> PlaceAsync(HttpClient client, object order)
+    {
+        var response = await client.PostAsJsonAsync("/orders", order, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        return (body.GetProperty("orderId").GetGuid(), body.GetProperty("paymentId").GetGuid());
+    }
+
+    /// <summary>The provider's signed confirmation callback.</summary>
+    public async Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<ProgramPolicy>.PaymentSecret)
+    {
+        var body = JsonSerializer.Serialize(new { orderId, amount, status = "succeeded" });
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        if (secret is not null)
+            content.Headers.Add("X-Payment-Signature", Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
+        using var client = Host.CreateClient();
+        return await client.PostAsync($"/payments/{paymentId}/confirmation", content, TestContext.Current.CancellationToken);
+    }
+}
