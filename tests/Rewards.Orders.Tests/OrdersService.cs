@@ -12,8 +12,10 @@ public sealed class OrdersService : IAsyncLifetime
 {
     public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
 
+    /// <summary>No Ledger runs here, so a points hold is never answered; the wait for it is kept short.</summary>
     public async ValueTask InitializeAsync() =>
-        Host = await ServiceHost<ProgramPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"));
+        Host = await ServiceHost<ProgramPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"),
+            new Dictionary<string, string?> { ["Checkout:HoldTimeout"] = "00:00:01" });
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 

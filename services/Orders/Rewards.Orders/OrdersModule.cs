@@ -1,3 +1,5 @@
+using Rewards.Contracts.Ledger;
+using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Fulfilment;
 using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
@@ -5,6 +7,7 @@ using Rewards.Orders.Features.Placing;
 using Rewards.Orders.Features.Refunds;
 using Rewards.Orders.Features.Viewing;
 using Rewards.ServiceDefaults.Data;
+using Rewards.ServiceDefaults.Jobs;
 using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Orders;
@@ -18,7 +21,12 @@ public static class OrdersModule
         {
             x.AddConsumer<MemberSuspendedConsumer>();
             x.AddConsumer<MemberSuspensionLiftedConsumer>();
+            x.AddConsumer<CommitRefusedConsumer>();
+            x.AddRequestClient<HoldPoints>();
         });
+        builder.Services.AddOptions<CheckoutOptions>().Bind(builder.Configuration.GetSection("Checkout")).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<PointsHolds>();
+        builder.Services.AddClockJob<PaymentTimeoutJob>();
         builder.Services.AddOptions<ProgramPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PaymentProviderOptions>().Bind(builder.Configuration.GetSection("PaymentProvider"))

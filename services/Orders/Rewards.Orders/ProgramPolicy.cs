@@ -41,6 +41,11 @@ public sealed class ProgramPolicy
 
     /// <summary>O7: most a resident of the home country may buy duty-free per departure, USD.</summary>
     [Range(0, 1_000_000)] public decimal DutyFreeLimitPerDepartureUsd { get; set; } = 3000m;
+    /// <summary>O8: minutes an order may wait for payment before it expires (and its points hold is released).</summary>
+    [Range(1, 24 * 60)] public int PaymentTimeoutMinutes { get; set; } = 20;
+    /// <summary>L9: points per USD when paying with points (1,000 points = USD 1.00).</summary>
+    [Range(1, 1_000_000)] public int PointsPerUsd { get; set; } = 1000;
+
     /// <summary>O7: minimum age for alcohol and tobacco.</summary>
     [Range(0, 30)] public int AdultAge { get; set; } = 19;
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Rewards.Contracts.Ledger;
 using Rewards.Contracts.Orders;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults;
@@ -79,14 +80,7 @@ public static class PaymentEndpoints
             return Problems.Of(400, "payment-amount-mismatch", "The paid amount differs from the amount due",
                 $"Due {payment.AmountUsd:0.00} USD, confirmed {confirmation.Amount:0.00} USD.");
 
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            update payments set status = 'succeeded', confirmed_at = @now where id = @paymentId;
-            update orders set status = @processing, paid_at = @now where id = @orderId;
-            insert into order_status_history (order_id, seq, status, at, actor)
-            select @orderId, coalesce(max(seq), 0) + 1, @processing, @now, 'payment-provider' from order_status_history where order_id = @orderId;
-            """, new { paymentId, orderId = payment.OrderId, now, processing = OrderStatus.Processing }, tx, cancellationToken: ct));
-        await outbox.EnqueueAsync(tx, await OrderPaidAsync(conn, tx, payment.OrderId, now, ct), payment.OrderId, ct);
+        await MarkPaidAsync(tx, outbox, payment.OrderId, now, "payment-provider", ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Ok(new PaymentConfirmationResult(payment.Id, payment.OrderId, "succeeded", OrderStatus.Processing));
@@ -101,16 +95,31 @@ public static class PaymentEndpoints
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 
-    private static async Task<OrderPaid> OrderPaidAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orderId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// O8/O9: the order is paid: its payment succeeds, it moves to processing, its points hold is committed (L9) and
+    /// OrderPaid goes out, all in the caller's transaction.
+    /// </summary>
+    public static async Task MarkPaidAsync(NpgsqlTransaction tx, Outbox outbox, Guid orderId, DateTimeOffset now, string actor, CancellationToken ct)
     {
-        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods)>(
+        var conn = tx.Connection!;
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            update payments set status = 'succeeded', confirmed_at = @now where order_id = @orderId;
+            update orders set status = @processing, paid_at = @now where id = @orderId;
+            insert into order_status_history (order_id, seq, status, at, actor)
+            select @orderId, coalesce(max(seq), 0) + 1, @processing, @now, @actor from order_status_history where order_id = @orderId;
+            """, new { orderId, now, actor, processing = OrderStatus.Processing }, tx, cancellationToken: ct));
+        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal PointsValue, Guid? HoldId)>(
             new CommandDefinition(
-                "select order_number, member_id, customer_email, customer_name, goods_usd from orders where id = @orderId",
-                new { orderId }, tx, cancellationToken: ct));
+                """
+                select order_number, member_id, customer_email, customer_name, goods_usd, points_value_usd, points_hold_id
+                from orders where id = @orderId
+                """, new { orderId }, tx, cancellationToken: ct));
         var lines = await conn.QueryAsync<(string Sku, string Name, int Quantity, decimal UnitPrice)>(new CommandDefinition(
             "select sku, name, quantity, unit_price from order_lines where order_id = @orderId order by line_no",
             new { orderId }, tx, cancellationToken: ct));
-        return new OrderPaid
+        if (order.HoldId is { } holdId) await outbox.EnqueueAsync(tx, new CommitPointsHold { HoldId = holdId }, orderId, ct);
+        await outbox.EnqueueAsync(tx, new OrderPaid
         {
             OrderId = orderId,
             OrderNumber = order.OrderNumber,
@@ -118,10 +127,11 @@ public static class PaymentEndpoints
             CustomerEmail = order.Email,
             CustomerName = order.Name,
             GoodsUsd = order.Goods,
-            AmountPaidUsd = order.Goods, // L3 earns on the goods paid with money, not on shipping and fees
+            // L3 earns on the goods paid with money: not on the share paid with points, nor on shipping and fees.
+            AmountPaidUsd = Math.Max(0m, order.Goods - order.PointsValue),
             Lines = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
             PaidAt = now,
-        };
+        }, orderId, ct);
     }
 
     private sealed record PaymentRow(Guid Id, Guid OrderId, decimal AmountUsd, string Status, string OrderStatus);

@@ -4,7 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Orders.Domain;
+using Rewards.Contracts.Ledger;
+using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Members;
+using Rewards.Orders.Features.Payments;
+using Rewards.ServiceDefaults.Messaging;
 using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Orders.Features.Placing;
@@ -33,6 +37,13 @@ public sealed record GuestRequest
     public required string Name { get; init; }
 }
 
+/// <summary>L9: pay part of the goods with earned points of one channel, in units of 10.</summary>
+public sealed record PointsPaymentRequest
+{
+    public required string Channel { get; init; }
+    public required long Points { get; init; }
+}
+
 public sealed record PlaceOrderRequest
 {
     public required IReadOnlyList<OrderLineRequest> Lines { get; init; }
@@ -41,6 +52,7 @@ public sealed record PlaceOrderRequest
     public required string PaymentMethod { get; init; }
     public required bool PolicyAccepted { get; init; }
     public GuestRequest? Guest { get; init; }
+    public PointsPaymentRequest? Points { get; init; }
 }
 
 public sealed record OrderTotals(decimal Goods, decimal Shipping, decimal TrackingFee, long PointsUsed, decimal PointsValue, decimal AmountDue);
@@ -56,10 +68,12 @@ public static class PlacingEndpoints
             .WithSummary("Place an order as a member (bearer token) or a guest (O1)");
 
     public static async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
-        PlaceOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock,
+        PlaceOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, PointsHolds holds, TimeProvider clock,
         IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var member = user.Identity?.IsAuthenticated == true;
+        var goods = request.Lines.Sum(l => l.Quantity * l.UnitPrice);
+        var pointsValue = request.Points is { } usePoints ? (decimal)usePoints.Points / policy.Value.PointsPerUsd : 0m;
         var errors = new FieldErrors()
             .Require(request.Lines.Count > 0, "lines", "An order needs at least one line.")
             .Require(request.Currency == "USD", "currency", "Only USD orders are accepted so far.")
@@ -69,7 +83,11 @@ public static class PlacingEndpoints
             .Require(!string.IsNullOrWhiteSpace(request.Shipping.Address), "shipping.address", "An address is required.")
             .Require(request.Shipping.Method is Shipping.Standard or Shipping.Ems, "shipping.method", $"One of: {Shipping.Standard}, {Shipping.Ems}.")
             .Require(member || request.Guest is not null, "guest", "Guests must give an e-mail address and a name.")
-            .Require(!member || request.Guest is null, "guest", "A logged-in member cannot order as a guest.");
+            .Require(!member || request.Guest is null, "guest", "A logged-in member cannot order as a guest.")
+            .Require(request.Points is null || member, "points", "Guests cannot pay with points.")
+            .Require(request.Points is null || request.Points.Points > 0, "points.points", "A positive number of points is required.")
+            .Require(request.Points is null || request.Points.Channel is "online" or "offline", "points.channel", "One of: online, offline.")
+            .Require(pointsValue <= goods, "points.points", "Points can pay for the goods, not for more than them.");
         for (var i = 0; i < request.Lines.Count; i++)
         {
             var line = request.Lines[i];
@@ -87,10 +105,10 @@ public static class PlacingEndpoints
             return Problems.Of(422, "group-order-use-help-desk", "Group orders go through the help desk",
                 $"An order may hold at most {policy.Value.MaxItemsPerOrder} items; this one has {items}. Please contact the help desk.");
 
-        var goods = request.Lines.Sum(l => l.Quantity * l.UnitPrice);
         // O6: one parcel; its weight decides between standard and EMS.
         var quote = Shipping.Quote(goods, request.Lines.Sum(l => (long)l.Quantity * l.WeightGrams), request.Shipping.Country, request.Shipping.Method, policy.Value);
-        var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, 0, 0m, goods + quote.ShippingUsd + quote.TrackingFeeUsd);
+        var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, request.Points?.Points ?? 0, pointsValue,
+            goods + quote.ShippingUsd + quote.TrackingFeeUsd - pointsValue);
         var now = clock.GetUtcNow();
         var orderId = Guid.CreateVersion7();
         var paymentId = Guid.CreateVersion7();
@@ -98,55 +116,95 @@ public static class PlacingEndpoints
         await using var conn = await db.OpenConnectionAsync(ct);
         if (member && await SuspendedMembers.IsSuspendedAsync(conn, user.MemberId(), ct))
             return Problems.Of(403, "member-suspended", "The membership is suspended", "Purchases are suspended for this member (M9).");
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var orderNumber = "RW" + await conn.ExecuteScalarAsync<long>("select nextval('order_numbers')", transaction: tx);
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            insert into orders (id, order_number, member_id, customer_email, customer_name, currency, goods_usd, shipping_usd,
-                                tracking_fee_usd, amount_due_usd, payment_method, shipping_country, shipping_method,
-                                shipping_address, status, placed_at)
-            values (@orderId, @orderNumber, @memberId, @email, @name, @currency, @goods, @shipping, @trackingFee, @amountDue,
-                    @paymentMethod, @country, @method, @address, @status, @now);
-            insert into order_status_history (order_id, seq, status, at, actor) values (@orderId, 1, @status, @now, @actor);
-            insert into payments (id, order_id, amount_usd, method, status, created_at)
-            values (@paymentId, @orderId, @amountDue, @paymentMethod, 'pending', @now);
-            """,
-            new
+        // L9: the points are held before the order exists; if the order is not written after all, the hold is let go.
+        Guid? holdId = null;
+        if (request.Points is { } points)
+        {
+            holdId = Guid.CreateVersion7();
+            var outcome = await holds.HoldAsync(new HoldPoints
             {
-                orderId, orderNumber, paymentId, now,
-                memberId = member ? user.MemberId() : (Guid?)null,
-                email = member ? user.Email() ?? "" : request.Guest!.Email.Trim(),
-                name = member ? user.FindFirstValue("name") ?? "" : request.Guest!.Name.Trim(),
-                currency = request.Currency,
-                goods, shipping = totals.Shipping, trackingFee = totals.TrackingFee, amountDue = totals.AmountDue,
-                paymentMethod = request.PaymentMethod,
-                country = request.Shipping.Country.ToUpperInvariant(),
-                method = quote.Method,
-                address = request.Shipping.Address,
-                status = OrderStatus.PendingPayment,
-                actor = member ? $"member:{user.MemberId()}" : "guest",
-            }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            insert into order_lines (order_id, line_no, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at)
-            select @orderId, n, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at
-            from unnest(@skus, @names, @quantities, @prices, @weights, @types, @broadcasts)
-                 with ordinality as l(sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at, n)
-            """,
-            new
+                HoldId = holdId.Value, MemberId = user.MemberId(), Channel = points.Channel, Points = points.Points, OrderId = orderId,
+            }, ct);
+            switch (outcome)
             {
-                orderId,
-                skus = request.Lines.Select(l => l.Sku).ToArray(),
-                names = request.Lines.Select(l => l.Name).ToArray(),
-                quantities = request.Lines.Select(l => l.Quantity).ToArray(),
-                prices = request.Lines.Select(l => l.UnitPrice).ToArray(),
-                weights = request.Lines.Select(l => l.WeightGrams).ToArray(),
-                types = request.Lines.Select(l => l.ItemType).ToArray(),
-                broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
-            }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+                case HoldOutcome.Refused refused:
+                    return Problems.Of(refused.Reason is "invalid-points-unit" or "validation" ? 400 : 409, refused.Reason,
+                        "The points cannot be used for this order", refused.Detail);
+                case HoldOutcome.Unavailable:
+                    return Problems.Of(503, "ledger-unavailable", "Points cannot be used right now",
+                        "The points service did not answer. Nothing was ordered; try again, or order without points.");
+            }
+        }
+        try
+        {
+            return await WriteAsync();
+        }
+        catch when (holdId is not null)
+        {
+            await holds.ReleaseAsync(holdId.Value, "order-not-placed");
+            throw;
+        }
 
-        return TypedResults.Created($"/orders/{orderId}",
-            new PlaceOrderResponse(orderId, orderNumber, OrderStatus.PendingPayment, totals, paymentId));
+        async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> WriteAsync()
+        {
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var orderNumber = "RW" + await conn.ExecuteScalarAsync<long>("select nextval('order_numbers')", transaction: tx);
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                insert into orders (id, order_number, member_id, customer_email, customer_name, currency, goods_usd, shipping_usd,
+                                    tracking_fee_usd, amount_due_usd, payment_method, shipping_country, shipping_method,
+                                    shipping_address, status, placed_at, points_channel, points_used, points_value_usd, points_hold_id)
+                values (@orderId, @orderNumber, @memberId, @email, @name, @currency, @goods, @shipping, @trackingFee, @amountDue,
+                        @paymentMethod, @country, @method, @address, @status, @now, @pointsChannel, @pointsUsed, @pointsValue, @holdId);
+                insert into order_status_history (order_id, seq, status, at, actor) values (@orderId, 1, @status, @now, @actor);
+                insert into payments (id, order_id, amount_usd, method, status, created_at)
+                values (@paymentId, @orderId, @amountDue, @paymentMethod, 'pending', @now);
+                """,
+                new
+                {
+                    orderId, orderNumber, paymentId, now,
+                    memberId = member ? user.MemberId() : (Guid?)null,
+                    email = member ? user.Email() ?? "" : request.Guest!.Email.Trim(),
+                    name = member ? user.FindFirstValue("name") ?? "" : request.Guest!.Name.Trim(),
+                    currency = request.Currency,
+                    goods, shipping = totals.Shipping, trackingFee = totals.TrackingFee, amountDue = totals.AmountDue,
+                    paymentMethod = request.PaymentMethod,
+                    country = request.Shipping.Country.ToUpperInvariant(),
+                    method = quote.Method,
+                    address = request.Shipping.Address,
+                    status = OrderStatus.PendingPayment,
+                    actor = member ? $"member:{user.MemberId()}" : "guest",
+                    pointsChannel = request.Points?.Channel, pointsUsed = totals.PointsUsed, pointsValue, holdId,
+                }, tx, cancellationToken: ct));
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                insert into order_lines (order_id, line_no, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at)
+                select @orderId, n, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at
+                from unnest(@skus, @names, @quantities, @prices, @weights, @types, @broadcasts)
+                     with ordinality as l(sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at, n)
+                """,
+                new
+                {
+                    orderId,
+                    skus = request.Lines.Select(l => l.Sku).ToArray(),
+                    names = request.Lines.Select(l => l.Name).ToArray(),
+                    quantities = request.Lines.Select(l => l.Quantity).ToArray(),
+                    prices = request.Lines.Select(l => l.UnitPrice).ToArray(),
+                    weights = request.Lines.Select(l => l.WeightGrams).ToArray(),
+                    types = request.Lines.Select(l => l.ItemType).ToArray(),
+                    broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
+                }, tx, cancellationToken: ct));
+            // Paid in full with points: nothing is left for the payment provider.
+            var status = OrderStatus.PendingPayment;
+            if (totals.AmountDue == 0m)
+            {
+                await PaymentEndpoints.MarkPaidAsync(tx, outbox, orderId, now, "points", ct);
+                status = OrderStatus.Processing;
+            }
+            await tx.CommitAsync(ct);
+            outbox.Flush();
+
+            return TypedResults.Created($"/orders/{orderId}", new PlaceOrderResponse(orderId, orderNumber, status, totals, paymentId));
+        }
     }
 }

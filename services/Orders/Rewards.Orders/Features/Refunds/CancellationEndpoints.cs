@@ -1,9 +1,7 @@
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Rewards.Contracts.Orders;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
@@ -39,20 +37,7 @@ public static class CancellationEndpoints
         var verdict = Cancellation.Decide(order.Status, order.PaidAt, order.Lines, now, policy.Value);
         if (!verdict.Allowed) return Problems.Of(409, verdict.RefusalType!, "The order cannot be cancelled now", verdict.Reason);
 
-        var wasPaid = order.PaidAt is not null;
-        var refund = wasPaid ? Math.Max(0m, order.AmountDueUsd - order.RefundedUsd - verdict.FeeUsd) : 0m;
-        var actor = OrderAccess.Actor(user);
-        await OrderAccess.RecordStatusAsync(tx, orderId, OrderStatus.Cancelled, now, actor, ct);
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            update orders set cancelled_at = @now, cancellation_fee_usd = @fee where id = @orderId;
-            update payments set status = 'cancelled' where order_id = @orderId and status = 'pending';
-            """, new { orderId, now, fee = verdict.FeeUsd }, tx, cancellationToken: ct));
-        if (refund > 0) await OrderAccess.RecordRefundAsync(tx, Guid.CreateVersion7(), orderId, "cancellation", refund, null, null, actor, now, ct);
-        await outbox.EnqueueAsync(tx, new OrderCancelled
-        {
-            OrderId = orderId, MemberId = order.MemberId, WasPaid = wasPaid, RefundUsd = refund, At = now,
-        }, orderId, ct);
+        var refund = await OrderAccess.CancelAsync(tx, outbox, order, verdict.FeeUsd, OrderAccess.Actor(user), now, ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Ok(new CancellationResult(orderId, OrderStatus.Cancelled, verdict.FeeUsd, refund));

@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using Dapper;
 using Npgsql;
+using Rewards.Contracts.Orders;
 using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Messaging;
 using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Orders.Features.Refunds;
@@ -9,7 +11,7 @@ namespace Rewards.Orders.Features.Refunds;
 /// <summary>An order as cancellations and refunds need it, locked for the transaction.</summary>
 public sealed record OrderForChange(
     Guid Id, Guid? MemberId, string Status, DateTimeOffset? PaidAt, DateTimeOffset? ShippedAt, DateTimeOffset? DeliveredAt,
-    decimal GoodsUsd, decimal AmountDueUsd, decimal RefundedUsd)
+    decimal GoodsUsd, decimal AmountDueUsd, decimal RefundedUsd, Guid? PointsHoldId)
 {
     public IReadOnlyList<CancellableLine> Lines { get; set; } = [];
 }
@@ -19,18 +21,45 @@ internal static class OrderAccess
     /// <summary>Locks the order; a member may only reach their own (ops any). Null when there is none to reach.</summary>
     public static async Task<OrderForChange?> LockAsync(NpgsqlTransaction tx, Guid orderId, ClaimsPrincipal user, CancellationToken ct)
     {
+        var order = await LockAsync(tx, orderId, ct);
+        return order is null || (!user.IsInRole(AuthExtensions.OpsRole) && order.MemberId != user.MemberId()) ? null : order;
+    }
+
+    public static async Task<OrderForChange?> LockAsync(NpgsqlTransaction tx, Guid orderId, CancellationToken ct)
+    {
         var conn = tx.Connection!;
         var order = await conn.QuerySingleOrDefaultAsync<OrderForChange>(new CommandDefinition(
             """
             select id, member_id as MemberId, status, paid_at as PaidAt, shipped_at as ShippedAt, delivered_at as DeliveredAt,
-                   goods_usd as GoodsUsd, amount_due_usd as AmountDueUsd, refunded_usd as RefundedUsd
+                   goods_usd as GoodsUsd, amount_due_usd as AmountDueUsd, refunded_usd as RefundedUsd, points_hold_id as PointsHoldId
             from orders where id = @orderId for update
             """, new { orderId }, tx, cancellationToken: ct));
-        if (order is null || (!user.IsInRole(AuthExtensions.OpsRole) && order.MemberId != user.MemberId())) return null;
+        if (order is null) return null;
         order.Lines = [.. await conn.QueryAsync<CancellableLine>(new CommandDefinition(
             "select item_type as ItemType, quantity, broadcast_at as BroadcastAt from order_lines where order_id = @orderId order by line_no",
             new { orderId }, tx, cancellationToken: ct))];
         return order;
+    }
+
+    /// <summary>Cancels the order (status, payment, refund record) and announces it; the caller has decided it may.</summary>
+    public static async Task<decimal> CancelAsync(NpgsqlTransaction tx, Outbox outbox, OrderForChange order, decimal fee, string actor,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var wasPaid = order.PaidAt is not null;
+        var refund = wasPaid ? Math.Max(0m, order.AmountDueUsd - order.RefundedUsd - fee) : 0m;
+        await RecordStatusAsync(tx, order.Id, OrderStatus.Cancelled, now, actor, ct);
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            update orders set cancelled_at = @now, cancellation_fee_usd = @fee where id = @orderId;
+            update payments set status = 'cancelled' where order_id = @orderId and status = 'pending';
+            """, new { orderId = order.Id, now, fee }, tx, cancellationToken: ct));
+        if (refund > 0) await RecordRefundAsync(tx, Guid.CreateVersion7(), order.Id, "cancellation", refund, null, null, actor, now, ct);
+        // The Ledger releases the points hold of an unpaid order, and returns the points a paid one was paid with (L9).
+        await outbox.EnqueueAsync(tx, new OrderCancelled
+        {
+            OrderId = order.Id, MemberId = order.MemberId, PointsHoldId = order.PointsHoldId, WasPaid = wasPaid, RefundUsd = refund, At = now,
+        }, order.Id, ct);
+        return refund;
     }
 
     public static string Actor(ClaimsPrincipal user) =>

@@ -12,7 +12,7 @@ public sealed record OrderLineView(string Sku, string Name, int Quantity, decima
 
 public sealed record OrderView(
     Guid OrderId, string OrderNumber, string Status, string Currency, decimal Goods, decimal Shipping, decimal TrackingFee,
-    decimal AmountDue, string ShippingMethod, DateTimeOffset PlacedAt, DateTimeOffset? PaidAt, DateTimeOffset? DeliveredAt)
+    decimal AmountDue, long PointsUsed, decimal PointsValue, string ShippingMethod, DateTimeOffset PlacedAt, DateTimeOffset? PaidAt, DateTimeOffset? DeliveredAt)
 {
     public IReadOnlyList<OrderLineView> Lines { get; set; } = [];
     public IReadOnlyList<StatusChange> StatusHistory { get; set; } = [];
@@ -31,7 +31,8 @@ public static class ViewingEndpoints
         var order = await conn.QuerySingleOrDefaultAsync<OrderView>(new CommandDefinition(
             """
             select id as OrderId, order_number as OrderNumber, status, currency, goods_usd as Goods, shipping_usd as Shipping,
-                   tracking_fee_usd as TrackingFee, amount_due_usd as AmountDue, shipping_method as ShippingMethod, placed_at as PlacedAt, paid_at as PaidAt,
+                   tracking_fee_usd as TrackingFee, amount_due_usd as AmountDue, points_used as PointsUsed,
+                   points_value_usd as PointsValue, shipping_method as ShippingMethod, placed_at as PlacedAt, paid_at as PaidAt,
                    delivered_at as DeliveredAt
             from orders where id = @orderId and member_id = @memberId
             """, new { orderId, memberId = user.MemberId() }, cancellationToken: ct));
