@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Rewards.Testing;
+
+namespace Rewards.EndToEnd.Tests;
+
+/// <summary>O8/O9/L9 as a storefront drives them: points held at checkout, redeemed on payment, given back on cancellation.</summary>
+public sealed class Checkout_with_points_end_to_end(RewardsSystem system) : IClassFixture<RewardsSystem>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<HttpResponseMessage> OrderAsync(HttpClient orders, long points) => orders.PostAsJsonAsync("/orders", new
+    {
+        lines = new[] { new { sku = "DOLL-77", name = "Doll", quantity = 1, unitPrice = 20.00m, weightGrams = 500 } },
+        currency = "USD", shipping = new { country = "US", method = "standard", address = "1 Main St, Springfield" },
+        paymentMethod = "card", policyAccepted = true, points = new { channel = "online", points },
+    }, Ct);
+
+    private static async Task<JsonElement> OnlineAsync(HttpClient ledger) =>
+        (await ledger.GetFromJsonAsync<JsonElement>("/accounts/me", Ct)).GetProperty("accounts").EnumerateArray()
+            .Single(a => a.GetProperty("channel").GetString() == "online");
+
+    private static async Task<(long Balance, long Available, long Held)> PointsAsync(HttpClient ledger)
+    {
+        var online = await OnlineAsync(ledger);
+        return (online.GetProperty("balance").GetInt64(), online.GetProperty("available").GetInt64(), online.GetProperty("held").GetInt64());
+    }
+
+    private async Task<(string Email, HttpClient Orders, HttpClient Ledger)> MemberWithWelcomeBonusAsync()
+    {
+        var email = $"points-{Guid.NewGuid():N}@example.com";
+        await system.RegisterAsync(email);
+        var token = await system.LoginAsync(email);
+        var ledger = system.Ledger.ClientWithToken(token);
+        Assert.True(await Eventually.TrueAsync(async () => (await PointsAsync(ledger)).Balance == 1000, Wait), "the welcome bonus");
+        return (email, system.Orders.ClientWithToken(token), ledger);
+    }
+
+    [Fact]
+    [Trait("Rule", "O9")]
+    [Trait("Rule", "L9")]
+    [Trait("Rule", "O4")]
+    public async Task Should_hold_points_at_checkout_redeem_them_on_payment_and_return_them_to_their_lot_on_cancellation()
+    {
+        await system.SetClockAsync(DateTimeOffset.UtcNow);
+        var (_, orders, ledger) = await MemberWithWelcomeBonusAsync();
+        var lotsBefore = (await ledger.GetFromJsonAsync<JsonElement>("/accounts/me/lots", Ct)).ToString();
+
+        var placed = await OrderAsync(orders, 500);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        var order = await placed.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var totals = order.GetProperty("totals");
+        // 20.00 goods + 6.00 shipping + 2.99 tracking − 500 points (USD 0.50)
+        Assert.Equal((500L, 0.50m, 28.49m), (totals.GetProperty("pointsUsed").GetInt64(), totals.GetProperty("pointsValue").GetDecimal(), totals.GetProperty("amountDue").GetDecimal()));
+        Assert.Equal((1000, 500, 500), await PointsAsync(ledger));
+
+        var orderId = order.GetProperty("orderId").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(order.GetProperty("paymentId").GetGuid(), orderId, 28.49m)).StatusCode);
+        Assert.True(await Eventually.TrueAsync(async () => await PointsAsync(ledger) == (500, 500, 0), Wait), "the hold is committed");
+
+        Assert.Equal(HttpStatusCode.OK, (await orders.PostAsync($"/orders/{orderId}/cancellation", null, Ct)).StatusCode);
+        Assert.True(await Eventually.TrueAsync(async () => await PointsAsync(ledger) == (1000, 1000, 0), Wait), "the points come back");
+        Assert.Equal(lotsBefore, (await ledger.GetFromJsonAsync<JsonElement>("/accounts/me/lots", Ct)).ToString());
+        using var ops = system.Ledger.ClientWithToken(await system.LoginOpsAsync());
+        var verify = await ops.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+    }
+
+    [Fact]
+    [Trait("Rule", "L9")]
+    public async Task Should_refuse_more_points_than_the_member_has_and_points_not_in_units_of_10()
+    {
+        await system.SetClockAsync(DateTimeOffset.UtcNow);
+        var (_, orders, ledger) = await MemberWithWelcomeBonusAsync();
+
+        var tooMany = await OrderAsync(orders, 1500);
+        var odd = await OrderAsync(orders, 15);
+
+        Assert.Equal((HttpStatusCode.Conflict, "/problems/insufficient-points"),
+            (tooMany.StatusCode, (await tooMany.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("type").GetString()));
+        Assert.Equal((HttpStatusCode.BadRequest, "/problems/invalid-points-unit"),
+            (odd.StatusCode, (await odd.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("type").GetString()));
+        Assert.Equal((1000, 1000, 0), await PointsAsync(ledger));
+    }
+
+    [Fact]
+    [Trait("Rule", "O8")]
+    [Trait("Rule", "L9")]
+    public async Task Should_release_the_points_of_an_order_left_unpaid()
+    {
+        var start = DateTimeOffset.UtcNow;
+        await system.SetClockAsync(start);
+        var (email, orders, ledger) = await MemberWithWelcomeBonusAsync();
+        Assert.Equal(HttpStatusCode.Created, (await OrderAsync(orders, 300)).StatusCode);
+        Assert.Equal((1000, 700, 300), await PointsAsync(ledger));
+
+        await system.SetClockAsync(start.AddMinutes(21));
+        using var ops = system.Orders.ClientWithToken(await system.LoginOpsAsync());
+        var run = await (await ops.PostAsync("/ops/jobs/payment-timeouts/run", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("expired 1 unpaid orders", run.GetProperty("result").GetString());
+
+        using var later = system.Ledger.ClientWithToken(await system.LoginAsync(email));
+        Assert.True(await Eventually.TrueAsync(async () => await PointsAsync(later) == (1000, 1000, 0), Wait), "the hold is released");
+    }
+}
