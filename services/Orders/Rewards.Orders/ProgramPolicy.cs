@@ -46,6 +46,9 @@ public sealed class ProgramPolicy
     /// <summary>L9: points per USD when paying with points (1,000 points = USD 1.00).</summary>
     [Range(1, 1_000_000)] public int PointsPerUsd { get; set; } = 1000;
 
+    /// <summary>O7: passport numbers of duty-free orders are kept only as a keyed hash (HMAC-SHA256) under this key.</summary>
+    [Required, MinLength(16)] public string IdentityHashKey { get; set; } = "";
+
     /// <summary>O7: minimum age for alcohol and tobacco.</summary>
     [Range(0, 30)] public int AdultAge { get; set; } = 19;
 }

@@ -7,6 +7,8 @@ public static class Shipping
 {
     public const string Standard = "standard";
     public const string Ems = "ems";
+    /// <summary>O7: duty-free goods, collected at the departure airport.</summary>
+    public const string AirportPickup = "airport-pickup";
 
     public static ShippingQuote Quote(decimal goodsUsd, long weightGrams, string country, string requestedMethod, ProgramPolicy policy)
     {

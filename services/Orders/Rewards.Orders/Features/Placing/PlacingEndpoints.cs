@@ -37,6 +37,20 @@ public sealed record GuestRequest
     public required string Name { get; init; }
 }
 
+/// <summary>O7: a duty-free order, collected at the departure airport.</summary>
+public sealed record DutyFreeRequest
+{
+    public required string PassportNumber { get; init; }
+    public required DateTimeOffset DepartureAt { get; init; }
+    public required string Flight { get; init; }
+    /// <summary>IATA code of the departure airport, e.g. ICN.</summary>
+    public required string Airport { get; init; }
+    /// <summary>Where the buyer lives: residents of Korea have the per-departure limit.</summary>
+    public required string ResidenceCountry { get; init; }
+    /// <summary>Needed for alcohol and tobacco, which minors may not buy.</summary>
+    public DateOnly? BirthDate { get; init; }
+}
+
 /// <summary>L9: pay part of the goods with earned points of one channel, in units of 10.</summary>
 public sealed record PointsPaymentRequest
 {
@@ -53,6 +67,7 @@ public sealed record PlaceOrderRequest
     public required bool PolicyAccepted { get; init; }
     public GuestRequest? Guest { get; init; }
     public PointsPaymentRequest? Points { get; init; }
+    public DutyFreeRequest? DutyFree { get; init; }
 }
 
 public sealed record OrderTotals(decimal Goods, decimal Shipping, decimal TrackingFee, long PointsUsed, decimal PointsValue, decimal AmountDue);
@@ -88,6 +103,14 @@ public static class PlacingEndpoints
             .Require(request.Points is null || request.Points.Points > 0, "points.points", "A positive number of points is required.")
             .Require(request.Points is null || request.Points.Channel is "online" or "offline", "points.channel", "One of: online, offline.")
             .Require(pointsValue <= goods, "points.points", "Points can pay for the goods, not for more than them.");
+        if (request.DutyFree is { } dutyFree)
+        {
+            errors.Require(dutyFree.PassportNumber.Trim().Length is >= 5 and <= 20, "dutyFree.passportNumber", "A passport number of 5 to 20 characters is required.")
+                .Require(dutyFree.DepartureAt > clock.GetUtcNow(), "dutyFree.departureAt", "The departure must lie in the future.")
+                .Require(!string.IsNullOrWhiteSpace(dutyFree.Flight), "dutyFree.flight", "The flight number is required.")
+                .Require(dutyFree.Airport.Length == 3 && dutyFree.Airport.All(char.IsAsciiLetter), "dutyFree.airport", "The IATA code of the departure airport is required, e.g. ICN.")
+                .Require(dutyFree.ResidenceCountry.Length == 2, "dutyFree.residenceCountry", "An ISO 3166 two-letter country code is required.");
+        }
         for (var i = 0; i < request.Lines.Count; i++)
         {
             var line = request.Lines[i];
@@ -105,8 +128,10 @@ public static class PlacingEndpoints
             return Problems.Of(422, "group-order-use-help-desk", "Group orders go through the help desk",
                 $"An order may hold at most {policy.Value.MaxItemsPerOrder} items; this one has {items}. Please contact the help desk.");
 
-        // O6: one parcel; its weight decides between standard and EMS.
-        var quote = Shipping.Quote(goods, request.Lines.Sum(l => (long)l.Quantity * l.WeightGrams), request.Shipping.Country, request.Shipping.Method, policy.Value);
+        // O6: one parcel; its weight decides between standard and EMS. Duty-free goods are collected at the airport (O7).
+        var quote = request.DutyFree is null
+            ? Shipping.Quote(goods, request.Lines.Sum(l => (long)l.Quantity * l.WeightGrams), request.Shipping.Country, request.Shipping.Method, policy.Value)
+            : new ShippingQuote(Shipping.AirportPickup, 0m, 0m);
         var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, request.Points?.Points ?? 0, pointsValue,
             goods + quote.ShippingUsd + quote.TrackingFeeUsd - pointsValue);
         var now = clock.GetUtcNow();
@@ -116,6 +141,15 @@ public static class PlacingEndpoints
         await using var conn = await db.OpenConnectionAsync(ct);
         if (member && await SuspendedMembers.IsSuspendedAsync(conn, user.MemberId(), ct))
             return Problems.Of(403, "member-suspended", "The membership is suspended", "Purchases are suspended for this member (M9).");
+        var passportHash = request.DutyFree is { } df ? DutyFreeOrders.HashPassport(df.PassportNumber, policy.Value.IdentityHashKey) : null;
+        if (request.DutyFree is { } departure)
+        {
+            // Checked before the order is written; two orders for one departure placed in the same instant could both pass.
+            var bought = await DutyFreeOrders.BoughtForDepartureAsync(conn, passportHash!, departure.DepartureAt, ct);
+            if (DutyFree.Check(goods, bought, departure.ResidenceCountry, departure.BirthDate, DateOnly.FromDateTime(departure.DepartureAt.UtcDateTime),
+                    request.Lines.Select(l => l.ItemType), policy.Value) is { } refusal)
+                return Problems.Of(422, refusal.Type, "The duty-free order is not allowed", refusal.Reason);
+        }
         // L9: the points are held before the order exists; if the order is not written after all, the hold is let go.
         Guid? holdId = null;
         if (request.Points is { } points)
@@ -153,9 +187,11 @@ public static class PlacingEndpoints
                 """
                 insert into orders (id, order_number, member_id, customer_email, customer_name, currency, goods_usd, shipping_usd,
                                     tracking_fee_usd, amount_due_usd, payment_method, shipping_country, shipping_method,
-                                    shipping_address, status, placed_at, points_channel, points_used, points_value_usd, points_hold_id)
+                                    shipping_address, status, placed_at, points_channel, points_used, points_value_usd, points_hold_id,
+                                    duty_free, passport_hash, departure_at, flight, airport)
                 values (@orderId, @orderNumber, @memberId, @email, @name, @currency, @goods, @shipping, @trackingFee, @amountDue,
-                        @paymentMethod, @country, @method, @address, @status, @now, @pointsChannel, @pointsUsed, @pointsValue, @holdId);
+                        @paymentMethod, @country, @method, @address, @status, @now, @pointsChannel, @pointsUsed, @pointsValue, @holdId,
+                        @dutyFree, @passportHash, @departureAt, @flight, @airport);
                 insert into order_status_history (order_id, seq, status, at, actor) values (@orderId, 1, @status, @now, @actor);
                 insert into payments (id, order_id, amount_usd, method, status, created_at)
                 values (@paymentId, @orderId, @amountDue, @paymentMethod, 'pending', @now);
@@ -175,6 +211,8 @@ public static class PlacingEndpoints
                     status = OrderStatus.PendingPayment,
                     actor = member ? $"member:{user.MemberId()}" : "guest",
                     pointsChannel = request.Points?.Channel, pointsUsed = totals.PointsUsed, pointsValue, holdId,
+                    dutyFree = request.DutyFree is not null, passportHash, departureAt = request.DutyFree?.DepartureAt,
+                    flight = request.DutyFree?.Flight.Trim().ToUpperInvariant(), airport = request.DutyFree?.Airport.ToUpperInvariant(),
                 }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(
                 """
