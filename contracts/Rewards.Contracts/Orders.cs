@@ -71,3 +71,47 @@ public sealed record OrderRefunded
     public long PointsReturned { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>O1/O2: an order was placed and waits for payment (or was paid in full with points).</summary>
+public sealed record OrderPlaced
+{
+    public required Guid OrderId { get; init; }
+    public required string OrderNumber { get; init; }
+    public Guid? MemberId { get; init; }
+    public required string CustomerEmail { get; init; }
+    public required string CustomerName { get; init; }
+    public required decimal GoodsUsd { get; init; }
+    public required decimal ShippingUsd { get; init; }
+    public required decimal TrackingFeeUsd { get; init; }
+    public required long PointsUsed { get; init; }
+    public required decimal AmountDueUsd { get; init; }
+    public required IReadOnlyList<OrderLine> Lines { get; init; }
+    public required DateTimeOffset PlacedAt { get; init; }
+}
+
+/// <summary>O2: the items are packed and wait for shipping (or for pick-up at the airport).</summary>
+public sealed record OrderPrepared
+{
+    public required Guid OrderId { get; init; }
+    public Guid? MemberId { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>O2: the parcel left with its tracking number (status complete).</summary>
+public sealed record OrderShipped
+{
+    public required Guid OrderId { get; init; }
+    public Guid? MemberId { get; init; }
+    public required string TrackingNumber { get; init; }
+    public required string ShippingMethod { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>O3: the buyer changed the delivery address while the order was still being processed.</summary>
+public sealed record OrderAmended
+{
+    public required Guid OrderId { get; init; }
+    public Guid? MemberId { get; init; }
+    public required string ShippingAddress { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

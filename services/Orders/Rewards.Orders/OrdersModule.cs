@@ -1,4 +1,5 @@
 using Rewards.Contracts.Ledger;
+using Rewards.Orders.Features.Amendment;
 using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Fulfilment;
 using Rewards.Orders.Features.Members;
@@ -41,6 +42,7 @@ public static class OrdersModule
         app.MapFulfilment();
         app.MapCancellation();
         app.MapRefunds();
+        app.MapAmendment();
         app.MapViewing();
         return app;
     }

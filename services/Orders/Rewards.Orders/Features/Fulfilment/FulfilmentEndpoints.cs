@@ -35,8 +35,8 @@ public static class FulfilmentEndpoints
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var order = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? MemberId)>(new CommandDefinition(
-            "select status, member_id from orders where id = @orderId for update", new { orderId }, tx, cancellationToken: ct));
+        var order = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? MemberId, string Method)>(new CommandDefinition(
+            "select status, member_id, shipping_method from orders where id = @orderId for update", new { orderId }, tx, cancellationToken: ct));
         if (order == default) return Problems.NotFound("No such order");
         var next = OrderStatus.Next(order.Status, action);
         if (next is null)
@@ -55,6 +55,15 @@ public static class FulfilmentEndpoints
             """,
             new { orderId, next, now, tracking = request?.TrackingNumber, actor = $"ops:{user.FindFirstValue("sub")}" },
             tx, cancellationToken: ct));
+        if (next == OrderStatus.Prepared)
+            await outbox.EnqueueAsync(tx, new OrderPrepared { OrderId = orderId, MemberId = order.MemberId, At = now }, orderId, ct);
+        if (next == OrderStatus.Complete)
+        {
+            await outbox.EnqueueAsync(tx, new OrderShipped
+            {
+                OrderId = orderId, MemberId = order.MemberId, TrackingNumber = request!.TrackingNumber!, ShippingMethod = order.Method, At = now,
+            }, orderId, ct);
+        }
         if (next == OrderStatus.Delivered)
             await outbox.EnqueueAsync(tx, new OrderDelivered { OrderId = orderId, MemberId = order.MemberId, DeliveredAt = now }, orderId, ct);
         if (next == OrderStatus.PickedUp)

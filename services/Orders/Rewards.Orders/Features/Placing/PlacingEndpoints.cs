@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Orders.Domain;
 using Rewards.Contracts.Ledger;
+using Rewards.Contracts.Orders;
 using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
@@ -135,6 +136,8 @@ public static class PlacingEndpoints
         var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, request.Points?.Points ?? 0, pointsValue,
             goods + quote.ShippingUsd + quote.TrackingFeeUsd - pointsValue);
         var now = clock.GetUtcNow();
+        var customerEmail = member ? user.Email() ?? "" : request.Guest!.Email.Trim();
+        var customerName = member ? user.FindFirstValue("name") ?? "" : request.Guest!.Name.Trim();
         var orderId = Guid.CreateVersion7();
         var paymentId = Guid.CreateVersion7();
 
@@ -200,8 +203,8 @@ public static class PlacingEndpoints
                 {
                     orderId, orderNumber, paymentId, now,
                     memberId = member ? user.MemberId() : (Guid?)null,
-                    email = member ? user.Email() ?? "" : request.Guest!.Email.Trim(),
-                    name = member ? user.FindFirstValue("name") ?? "" : request.Guest!.Name.Trim(),
+                    email = customerEmail,
+                    name = customerName,
                     currency = request.Currency,
                     goods, shipping = totals.Shipping, trackingFee = totals.TrackingFee, amountDue = totals.AmountDue,
                     paymentMethod = request.PaymentMethod,
@@ -232,6 +235,14 @@ public static class PlacingEndpoints
                     types = request.Lines.Select(l => l.ItemType).ToArray(),
                     broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
                 }, tx, cancellationToken: ct));
+            await outbox.EnqueueAsync(tx, new OrderPlaced
+            {
+                OrderId = orderId, OrderNumber = orderNumber, MemberId = member ? user.MemberId() : null,
+                CustomerEmail = customerEmail, CustomerName = customerName,
+                GoodsUsd = goods, ShippingUsd = totals.Shipping, TrackingFeeUsd = totals.TrackingFee, PointsUsed = totals.PointsUsed,
+                AmountDueUsd = totals.AmountDue, PlacedAt = now,
+                Lines = [.. request.Lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
+            }, orderId, ct);
             // Paid in full with points: nothing is left for the payment provider.
             var status = OrderStatus.PendingPayment;
             if (totals.AmountDue == 0m)

@@ -18,25 +18,64 @@ public sealed record OrderView(
     public IReadOnlyList<StatusChange> StatusHistory { get; set; } = [];
 }
 
+public sealed record OrderSummary(Guid OrderId, string OrderNumber, string Status, decimal Goods, decimal AmountDue, DateTimeOffset PlacedAt);
+
 public static class ViewingEndpoints
 {
-    public static void MapViewing(this IEndpointRouteBuilder app) =>
+    private const string OrderColumns =
+        """
+        select id as OrderId, order_number as OrderNumber, status, currency, goods_usd as Goods, shipping_usd as Shipping,
+               tracking_fee_usd as TrackingFee, amount_due_usd as AmountDue, points_used as PointsUsed,
+               points_value_usd as PointsValue, shipping_method as ShippingMethod, placed_at as PlacedAt, paid_at as PaidAt,
+               delivered_at as DeliveredAt
+        from orders
+        """;
+
+    public static void MapViewing(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/orders", ListAsync).WithTags("Orders").RequireAuthorization()
+            .WithSummary("The member's orders, newest first (keyset paging: pass the last placedAt as before=)");
         app.MapGet("/orders/{orderId:guid}", GetAsync).WithTags("Orders").RequireAuthorization()
             .WithSummary("One of the member's orders with its status history");
+        app.MapGet("/orders/{orderNumber}", GetAsGuestAsync).WithTags("Orders").AllowAnonymous()
+            .WithSummary("A guest's order, found by its number and the e-mail address it was placed with");
+    }
+
+    public static async Task<Ok<IReadOnlyList<OrderSummary>>> ListAsync(ClaimsPrincipal user, NpgsqlDataSource db, DateTimeOffset? before, int? limit, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var orders = await conn.QueryAsync<OrderSummary>(new CommandDefinition(
+            """
+            select id as OrderId, order_number as OrderNumber, status, goods_usd as Goods, amount_due_usd as AmountDue, placed_at as PlacedAt
+            from orders where member_id = @memberId and (@before::timestamptz is null or placed_at < @before)
+            order by placed_at desc limit @limit
+            """, new { memberId = user.MemberId(), before, limit = Math.Clamp(limit ?? 50, 1, 200) }, cancellationToken: ct));
+        return TypedResults.Ok<IReadOnlyList<OrderSummary>>([.. orders]);
+    }
+
+    public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsGuestAsync(
+        string orderNumber, string? email, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(email)) return Problems.NotFound("No such order");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var order = await conn.QuerySingleOrDefaultAsync<OrderView>(new CommandDefinition(
+            OrderColumns + " where order_number = @orderNumber and member_id is null and lower(customer_email) = lower(@email)",
+            new { orderNumber, email = email.Trim() }, cancellationToken: ct));
+        return order is null ? Problems.NotFound("No such order") : TypedResults.Ok(await WithDetailsAsync(conn, order, ct));
+    }
 
     public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsync(
         Guid orderId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var order = await conn.QuerySingleOrDefaultAsync<OrderView>(new CommandDefinition(
-            """
-            select id as OrderId, order_number as OrderNumber, status, currency, goods_usd as Goods, shipping_usd as Shipping,
-                   tracking_fee_usd as TrackingFee, amount_due_usd as AmountDue, points_used as PointsUsed,
-                   points_value_usd as PointsValue, shipping_method as ShippingMethod, placed_at as PlacedAt, paid_at as PaidAt,
-                   delivered_at as DeliveredAt
-            from orders where id = @orderId and member_id = @memberId
-            """, new { orderId, memberId = user.MemberId() }, cancellationToken: ct));
-        if (order is null) return Problems.NotFound("No such order");
+            OrderColumns + " where id = @orderId and member_id = @memberId", new { orderId, memberId = user.MemberId() }, cancellationToken: ct));
+        return order is null ? Problems.NotFound("No such order") : TypedResults.Ok(await WithDetailsAsync(conn, order, ct));
+    }
+
+    private static async Task<OrderView> WithDetailsAsync(NpgsqlConnection conn, OrderView order, CancellationToken ct)
+    {
+        var orderId = order.OrderId;
         order.Lines = [.. await conn.QueryAsync<OrderLineView>(new CommandDefinition(
             """
             select sku, name, quantity, unit_price as UnitPrice, weight_grams as WeightGrams, item_type as ItemType
@@ -45,6 +84,6 @@ public static class ViewingEndpoints
         order.StatusHistory = [.. await conn.QueryAsync<StatusChange>(new CommandDefinition(
             "select status, at from order_status_history where order_id = @orderId order by seq",
             new { orderId }, cancellationToken: ct))];
-        return TypedResults.Ok(order);
+        return order;
     }
 }

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Rewards.Testing;
+
+namespace Rewards.Orders.Tests;
+
+/// <summary>O2/O3 through HTTP: every status change is an event, amendments only while processing, and who sees which order.</summary>
+public sealed class Order_lifecycle(OrdersService service) : IClassFixture<OrdersService>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private readonly HttpClient _member = service.Host.ClientWithToken(TestTokens.Member(Guid.NewGuid(), "life@example.com"));
+    private readonly HttpClient _ops = service.Host.ClientWithToken(TestTokens.Ops());
+
+    private static object Order(object? guest = null) => new
+    {
+        lines = new[] { new { sku = "LS-1", name = "Light stick", quantity = 1, unitPrice = 35.00m, weightGrams = 250 } },
+        currency = "USD", shipping = new { country = "KR", method = "standard", address = "Seoul" }, paymentMethod = "card",
+        policyAccepted = true, guest,
+    };
+
+    private async Task<Guid> PaidAsync()
+    {
+        var (orderId, paymentId) = await OrdersService.PlaceAsync(_member, Order());
+        Assert.Equal(HttpStatusCode.OK, (await service.CallbackAsync(paymentId, orderId, 35.00m)).StatusCode);
+        return orderId;
+    }
+
+    [Fact]
+    [Trait("Rule", "O2")]
+    public async Task Should_announce_every_status_change_and_keep_the_history()
+    {
+        var orderId = await PaidAsync();
+        foreach (var step in new[] { "prepare", "ship", "deliver" })
+            (await _ops.PostAsJsonAsync($"/ops/orders/{orderId}/{step}", new { trackingNumber = "RR123KR" }, Ct)).EnsureSuccessStatusCode();
+
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        var events = (await conn.QueryAsync<string>(
+            "select substring(message_type from '[^.]+$') from outbox_messages where body->>'orderId' = @id order by seq",
+            new { id = orderId.ToString() })).ToList();
+        Assert.Equal(["OrderPlaced", "OrderPaid", "OrderPrepared", "OrderShipped", "OrderDelivered"], events);
+        var detail = await _member.GetFromJsonAsync<JsonElement>($"/orders/{orderId}", Ct);
+        Assert.Equal(["pending-payment", "processing", "prepared", "complete", "delivered"],
+            detail.GetProperty("statusHistory").EnumerateArray().Select(h => h.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    [Trait("Rule", "O3")]
+    public async Task Should_change_the_address_only_while_the_order_is_processing()
+    {
+        var orderId = await PaidAsync();
+
+        var amended = await _member.PatchAsJsonAsync($"/orders/{orderId}", new { shippingAddress = "Busan, Haeundae-gu 1" }, Ct);
+        (await _ops.PostAsJsonAsync($"/ops/orders/{orderId}/prepare", new { }, Ct)).EnsureSuccessStatusCode();
+        var late = await _member.PatchAsJsonAsync($"/orders/{orderId}", new { shippingAddress = "Daegu" }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, amended.StatusCode);
+        Assert.Equal((HttpStatusCode.Conflict, "/problems/order-not-amendable"),
+            (late.StatusCode, (await late.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    [Trait("Rule", "O1")]
+    public async Task Should_show_members_their_own_orders_and_guests_theirs_by_number_and_e_mail()
+    {
+        var mine = await PaidAsync();
+        using var other = service.Host.ClientWithToken(TestTokens.Member(Guid.NewGuid(), "other@example.com"));
+        using var anonymous = service.Host.CreateClient();
+        var guestOrder = await (await anonymous.PostAsJsonAsync("/orders", Order(new { email = "Guest.Buyer@example.com", name = "Guest" }), Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var number = guestOrder.GetProperty("orderNumber").GetString();
+
+        var list = await _member.GetFromJsonAsync<JsonElement>("/orders", Ct);
+        Assert.Contains(list.EnumerateArray(), o => o.GetProperty("orderId").GetGuid() == mine);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/orders/{mine}", Ct)).StatusCode);
+        Assert.Equal(0, (await other.GetFromJsonAsync<JsonElement>("/orders", Ct)).GetArrayLength());
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/orders/{number}?email=guest.buyer@example.com", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/orders/{number}?email=someone@example.com", Ct)).StatusCode);
+    }
+}
