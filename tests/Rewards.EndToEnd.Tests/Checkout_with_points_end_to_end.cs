@@ -105,3 +105,66 @@ public sealed class Checkout_with_points_end_to_end(RewardsSystem system) : ICla
         Assert.True(await Eventually.TrueAsync(async () => await PointsAsync(later) == (1000, 1000, 0), Wait), "the hold is released");
     }
 }
+
+/// <summary>O8/L9 with the Ledger stopped in the middle of checkouts: nothing is lost and nothing stays held.</summary>
+public sealed class Checkout_with_the_Ledger_down_end_to_end(RewardsSystem system) : IClassFixture<RewardsSystem>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(45);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<(long Balance, long Available, long Held)> PointsAsync(HttpClient ledgerOps, Guid memberId)
+    {
+        var online = (await ledgerOps.GetFromJsonAsync<JsonElement>($"/ops/members/{memberId}/accounts", Ct)).GetProperty("accounts")
+            .EnumerateArray().Single(a => a.GetProperty("channel").GetString() == "online");
+        return (online.GetProperty("balance").GetInt64(), online.GetProperty("available").GetInt64(), online.GetProperty("held").GetInt64());
+    }
+
+    private static Task<HttpResponseMessage> OrderAsync(HttpClient orders, long points) => orders.PostAsJsonAsync("/orders", new
+    {
+        lines = new[] { new { sku = "DOLL-78", name = "Doll", quantity = 1, unitPrice = 10.00m, weightGrams = 500 } },
+        currency = "USD", shipping = new { country = "KR", method = "standard", address = "Seoul" },
+        paymentMethod = "card", policyAccepted = true, points = new { channel = "online", points },
+    }, Ct);
+
+    [Fact]
+    [Trait("Rule", "O8")]
+    [Trait("Rule", "O9")]
+    [Trait("Rule", "L9")]
+    [Trait("Rule", "L18")]
+    public async Task Should_redeem_held_points_once_the_Ledger_is_back_and_hold_nothing_for_a_checkout_it_never_answered()
+    {
+        var start = DateTimeOffset.UtcNow;
+        await system.SetClockAsync(start);
+        var email = $"outage-{Guid.NewGuid():N}@example.com";
+        var memberId = await system.RegisterAsync(email);
+        var token = await system.LoginAsync(email);
+        var opsToken = await system.LoginOpsAsync();
+        using (var ledgerOps = system.Ledger.ClientWithToken(opsToken))
+        {
+            Assert.True(await Eventually.TrueAsync(async () => (await PointsAsync(ledgerOps, memberId)).Balance == 1000, Wait));
+        }
+        using var orders = system.Orders.ClientWithToken(token);
+        var placed = await (await OrderAsync(orders, 400)).Content.ReadFromJsonAsync<JsonElement>(Ct); // 10.00 − 0.40 = 9.60 due
+
+        // The Ledger goes down after the hold and before the payment; the customer pays meanwhile.
+        await system.StopLedgerAsync();
+        var orderId = placed.GetProperty("orderId").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(placed.GetProperty("paymentId").GetGuid(), orderId, 9.60m)).StatusCode);
+        // A second checkout while it is down is answered clearly, and orders nothing.
+        var refused = await OrderAsync(orders, 300);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+
+        await system.StartLedgerAsync(start.AddMinutes(2));
+        using var ops = system.Ledger.ClientWithToken(opsToken);
+        Assert.True(await Eventually.TrueAsync(async () => await PointsAsync(ops, memberId) == (600, 600, 0), Wait),
+            "the commit waited in its queue and redeems the 400 points once the Ledger is back");
+
+        // Whatever became of the unanswered hold request, nothing stays held past the Ledger's 30-minute hold timeout.
+        await system.SetClockAsync(start.AddMinutes(32));
+        using var later = system.Ledger.ClientWithToken(await system.LoginOpsAsync());
+        await later.PostAsync("/ops/jobs/hold-timeouts/run", null, Ct);
+        Assert.Equal((600, 600, 0), await PointsAsync(later, memberId));
+        var verify = await later.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+    }
+}

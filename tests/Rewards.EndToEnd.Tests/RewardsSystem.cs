@@ -25,14 +25,18 @@ public class RewardsSystem : IAsyncLifetime
     /// <summary>Membership settings on top of the defaults, for variants of the programme (e.g. SOOM's).</summary>
     protected virtual IDictionary<string, string?> MembershipSettings => new Dictionary<string, string?>();
 
+    private string _ledgerUrl = "";
+
     public async ValueTask InitializeAsync()
     {
         VirtualHost = await TestServers.CreateVirtualHostAsync("e2e");
-        var ledgerUrl = ServiceHost<Rewards.Ledger.ProgramPolicy>.FreeLocalUrl();
+        var ledgerUrl = _ledgerUrl = ServiceHost<Rewards.Ledger.ProgramPolicy>.FreeLocalUrl();
         var membershipSettings = new Dictionary<string, string?>(MembershipSettings) { ["Ledger:BaseUrl"] = ledgerUrl };
+        // Placing an order with points waits this long for the Ledger, so a test with the Ledger stopped stays quick.
+        var ordersSettings = new Dictionary<string, string?> { ["Checkout:HoldTimeout"] = "00:00:03" };
         var hosts = await Task.WhenAll(
             Task.Run(async () => (object)await ServiceHost<Rewards.Membership.ProgramPolicy>.StartAsync("Membership", VirtualHost, membershipSettings)),
-            Task.Run(async () => (object)await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost)),
+            Task.Run(async () => (object)await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost, ordersSettings)),
             Task.Run(async () => (object)await ServiceHost<Rewards.Ledger.ProgramPolicy>.StartAsync("Ledger", VirtualHost, listenUrl: ledgerUrl)),
             Task.Run(async () => (object)await ServiceHost<SmtpOptions>.StartAsync("Notifications", VirtualHost)));
         Membership = (ServiceHost<Rewards.Membership.ProgramPolicy>)hosts[0];
@@ -48,6 +52,17 @@ public class RewardsSystem : IAsyncLifetime
         await Ledger.DisposeAsync();
         await Notifications.DisposeAsync();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the Ledger as a crash or a deployment would; its database and queues stay.</summary>
+    public async Task StopLedgerAsync() => await Ledger.DisposeAsync();
+
+    /// <summary>Starts the Ledger again on the same database, queues and address, with its clock at <paramref name="now"/>.</summary>
+    public async Task StartLedgerAsync(DateTimeOffset now)
+    {
+        Ledger = await ServiceHost<Rewards.Ledger.ProgramPolicy>.StartAsync("Ledger", VirtualHost,
+            new Dictionary<string, string?> { ["ConnectionStrings:Ledger"] = Ledger.ConnectionString }, listenUrl: _ledgerUrl);
+        await Ledger.SetClockAsync(now);
     }
 
     /// <summary>Moves every service's clock, as a test of a whole system must.</summary>

@@ -45,7 +45,9 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
         var mail = await TestServers.MailAsync();
         var settings = new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{service}"] = await TestServers.CreateDatabaseAsync(service.ToLowerInvariant()),
+            // A restart passes the database it had; otherwise each host gets a fresh one.
+            [$"ConnectionStrings:{service}"] = extra?.TryGetValue($"ConnectionStrings:{service}", out var existing) == true
+                ? existing : await TestServers.CreateDatabaseAsync(service.ToLowerInvariant()),
             ["RabbitMq:Host"] = rabbit.Host,
             ["RabbitMq:Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq:VirtualHost"] = vhost,

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Dapper;
 using DbUp;
+using DbUp.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -49,16 +50,26 @@ internal sealed class DatabaseMigrator(string connectionString, Assembly migrati
     {
         EnsureDatabase.For.PostgresqlDatabase(connectionString);
         // Instances starting together take turns; the second finds nothing left to apply.
-        using var lockConnection = new NpgsqlConnection(connectionString);
+        // Unpooled, and unlocked explicitly: a pooled connection would keep the session lock after Dispose, and a
+        // later start in the same process (a restarted host) would wait for it for ever.
+        using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         lockConnection.Open();
         lockConnection.Execute("select pg_advisory_lock(7341009)");
-        var result = DeployChanges.To.PostgresqlDatabase(connectionString)
-            .WithScriptsEmbeddedInAssembly(typeof(DatabaseMigrator).Assembly)
-            .WithScriptsEmbeddedInAssembly(migrations)
-            .WithTransactionPerScript()
-            .LogToNowhere()
-            .Build()
-            .PerformUpgrade();
+        DatabaseUpgradeResult result;
+        try
+        {
+            result = DeployChanges.To.PostgresqlDatabase(connectionString)
+                .WithScriptsEmbeddedInAssembly(typeof(DatabaseMigrator).Assembly)
+                .WithScriptsEmbeddedInAssembly(migrations)
+                .WithTransactionPerScript()
+                .LogToNowhere()
+                .Build()
+                .PerformUpgrade();
+        }
+        finally
+        {
+            lockConnection.Execute("select pg_advisory_unlock(7341009)");
+        }
         if (!result.Successful)
             throw new InvalidOperationException($"Database migration failed in {result.ErrorScript?.Name}", result.Error);
         foreach (var script in result.Scripts) logger.LogInformation("Applied migration {Script}", script.Name);
