@@ -121,3 +121,14 @@ public sealed record PointsForfeited
     public required string Reason { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>
+/// L3/O1: ops recorded an exchange rate (USD per unit of <see cref="Currency"/>) in force from <see cref="EffectiveFrom"/>.
+/// The Ledger owns the rates; Orders keeps a copy so both convert alike.
+/// </summary>
+public sealed record ExchangeRateSet
+{
+    public required string Currency { get; init; }
+    public required decimal UsdPerUnit { get; init; }
+    public required DateTimeOffset EffectiveFrom { get; init; }
+}

@@ -46,6 +46,27 @@ public sealed class Order_lifecycle(OrdersService service) : IClassFixture<Order
             detail.GetProperty("statusHistory").EnumerateArray().Select(h => h.GetProperty("status").GetString()));
     }
 
+    [Theory]
+    [Trait("Rule", "O8")]
+    [Trait("Rule", "L3")]
+    [InlineData("card", 35.00)]
+    [InlineData("paypal", 35.00)]
+    [InlineData("gift-certificate", 0.00)] // a gift certificate is not money paid: it earns nothing
+    public async Task Should_report_the_amount_paid_with_money_for_earning(string method, double earnsOn)
+    {
+        var (orderId, paymentId) = await OrdersService.PlaceAsync(_member, new
+        {
+            lines = new[] { new { sku = "LS-1", name = "Light stick", quantity = 1, unitPrice = 35.00m, weightGrams = 250 } },
+            currency = "USD", shipping = new { country = "KR", method = "standard", address = "Seoul" }, paymentMethod = method, policyAccepted = true,
+        });
+        Assert.Equal(HttpStatusCode.OK, (await service.CallbackAsync(paymentId, orderId, 35.00m)).StatusCode);
+
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.Equal((decimal)earnsOn, await conn.ExecuteScalarAsync<decimal>(
+            "select (body->>'amountPaidUsd')::numeric from outbox_messages where message_type like '%OrderPaid' and body->>'orderId' = @id",
+            new { id = orderId.ToString() }));
+    }
+
     [Fact]
     [Trait("Rule", "O3")]
     public async Task Should_change_the_address_only_while_the_order_is_processing()

@@ -1,6 +1,7 @@
 using Rewards.Contracts.Ledger;
 using Rewards.Orders.Features.Amendment;
 using Rewards.Orders.Features.Checkout;
+using Rewards.Orders.Features.ExchangeRates;
 using Rewards.Orders.Features.Fulfilment;
 using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
@@ -23,6 +24,7 @@ public static class OrdersModule
             x.AddConsumer<MemberSuspendedConsumer>();
             x.AddConsumer<MemberSuspensionLiftedConsumer>();
             x.AddConsumer<CommitRefusedConsumer>();
+            x.AddConsumer<ExchangeRateSetConsumer>();
             x.AddRequestClient<HoldPoints>();
         });
         builder.Services.AddOptions<CheckoutOptions>().Bind(builder.Configuration.GetSection("Checkout")).ValidateDataAnnotations().ValidateOnStart();

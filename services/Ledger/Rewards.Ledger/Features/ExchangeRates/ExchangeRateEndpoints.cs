@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using Dapper;
+using Rewards.Contracts.Ledger;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Ledger.Features.ExchangeRates;
 
@@ -25,7 +27,7 @@ public static class ExchangeRateEndpoints
     }
 
     public static async Task<Results<Ok<ExchangeRate>, ValidationProblem>> PutAsync(
-        string currency, ExchangeRateRequest request, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+        string currency, ExchangeRateRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var code = currency.ToUpperInvariant();
         var errors = new FieldErrors()
@@ -34,6 +36,7 @@ public static class ExchangeRateEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(
             """
             insert into exchange_rates (currency, effective_from, usd_per_unit, recorded_at, recorded_by)
@@ -41,7 +44,11 @@ public static class ExchangeRateEndpoints
             on conflict (currency, effective_from) do update set usd_per_unit = excluded.usd_per_unit,
                 recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by
             """, new { code, request.EffectiveFrom, request.UsdPerUnit, now = clock.GetUtcNow(), by = $"ops:{user.FindFirstValue("sub")}" },
-            cancellationToken: ct));
+            tx, cancellationToken: ct));
+        // Orders converts non-USD orders with the same rates (O1).
+        await outbox.EnqueueAsync(tx, new ExchangeRateSet { Currency = code, UsdPerUnit = request.UsdPerUnit, EffectiveFrom = request.EffectiveFrom }, ct: ct);
+        await tx.CommitAsync(ct);
+        outbox.Flush();
         return TypedResults.Ok(new ExchangeRate(code, request.UsdPerUnit, request.EffectiveFrom));
     }
 

@@ -109,10 +109,10 @@ public static class PaymentEndpoints
             insert into order_status_history (order_id, seq, status, at, actor)
             select @orderId, coalesce(max(seq), 0) + 1, @processing, @now, @actor from order_status_history where order_id = @orderId;
             """, new { orderId, now, actor, processing = OrderStatus.Processing }, tx, cancellationToken: ct));
-        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal PointsValue, Guid? HoldId)>(
+        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal PointsValue, Guid? HoldId, string Method)>(
             new CommandDefinition(
                 """
-                select order_number, member_id, customer_email, customer_name, goods_usd, points_value_usd, points_hold_id
+                select order_number, member_id, customer_email, customer_name, goods_usd, points_value_usd, points_hold_id, payment_method
                 from orders where id = @orderId
                 """, new { orderId }, tx, cancellationToken: ct));
         var lines = await conn.QueryAsync<(string Sku, string Name, int Quantity, decimal UnitPrice)>(new CommandDefinition(
@@ -127,8 +127,9 @@ public static class PaymentEndpoints
             CustomerEmail = order.Email,
             CustomerName = order.Name,
             GoodsUsd = order.Goods,
-            // L3 earns on the goods paid with money: not on the share paid with points, nor on shipping and fees.
-            AmountPaidUsd = Math.Max(0m, order.Goods - order.PointsValue),
+            // L3 earns on the goods paid with money: not on the share paid with points or gift certificates, nor on
+            // shipping and fees.
+            AmountPaidUsd = order.Method == "gift-certificate" ? 0m : Math.Max(0m, order.Goods - order.PointsValue),
             Lines = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
             PaidAt = now,
         }, orderId, ct);

@@ -88,11 +88,22 @@ public static class PlacingEndpoints
         IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var member = user.Identity?.IsAuthenticated == true;
-        var goods = request.Lines.Sum(l => l.Quantity * l.UnitPrice);
+        var now = clock.GetUtcNow();
+        // O1: prices in another currency are converted to USD at the rate in force now, each unit price to the cent.
+        await using var conn = await db.OpenConnectionAsync(ct);
+        decimal? usdPerUnit = null;
+        if (request.Currency != "USD" && request.Currency.Length == 3) // a malformed code is reported with the other field errors
+        {
+            usdPerUnit = await ExchangeRates.ExchangeRates.InForceAsync(conn, request.Currency, now, ct);
+            if (usdPerUnit is null)
+                return Problems.Of(422, "exchange-rate-not-found", "The currency cannot be used now", $"No {request.Currency} rate is in force.");
+        }
+        decimal Usd(decimal price) => usdPerUnit is { } rate ? decimal.Round(price * rate, 2, MidpointRounding.AwayFromZero) : price;
+        var goods = request.Lines.Sum(l => l.Quantity * Usd(l.UnitPrice));
         var pointsValue = request.Points is { } usePoints ? (decimal)usePoints.Points / policy.Value.PointsPerUsd : 0m;
         var errors = new FieldErrors()
             .Require(request.Lines.Count > 0, "lines", "An order needs at least one line.")
-            .Require(request.Currency == "USD", "currency", "Only USD orders are accepted so far.")
+            .Require(request.Currency.Length == 3 && request.Currency.All(char.IsAsciiLetterUpper), "currency", "An ISO 4217 code such as USD or KRW.")
             .Require(request.PolicyAccepted, "policyAccepted", "The shop policy must be accepted.")
             .Require(PaymentMethods.Contains(request.PaymentMethod), "paymentMethod", $"One of: {string.Join(", ", PaymentMethods)}.")
             .Require(request.Shipping.Country.Length == 2, "shipping.country", "An ISO 3166 two-letter country code is required.")
@@ -135,13 +146,11 @@ public static class PlacingEndpoints
             : new ShippingQuote(Shipping.AirportPickup, 0m, 0m);
         var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, request.Points?.Points ?? 0, pointsValue,
             goods + quote.ShippingUsd + quote.TrackingFeeUsd - pointsValue);
-        var now = clock.GetUtcNow();
         var customerEmail = member ? user.Email() ?? "" : request.Guest!.Email.Trim();
         var customerName = member ? user.FindFirstValue("name") ?? "" : request.Guest!.Name.Trim();
         var orderId = Guid.CreateVersion7();
         var paymentId = Guid.CreateVersion7();
 
-        await using var conn = await db.OpenConnectionAsync(ct);
         if (member && await SuspendedMembers.IsSuspendedAsync(conn, user.MemberId(), ct))
             return Problems.Of(403, "member-suspended", "The membership is suspended", "Purchases are suspended for this member (M9).");
         var passportHash = request.DutyFree is { } df ? DutyFreeOrders.HashPassport(df.PassportNumber, policy.Value.IdentityHashKey) : null;
@@ -191,10 +200,10 @@ public static class PlacingEndpoints
                 insert into orders (id, order_number, member_id, customer_email, customer_name, currency, goods_usd, shipping_usd,
                                     tracking_fee_usd, amount_due_usd, payment_method, shipping_country, shipping_method,
                                     shipping_address, status, placed_at, points_channel, points_used, points_value_usd, points_hold_id,
-                                    duty_free, passport_hash, departure_at, flight, airport)
+                                    duty_free, passport_hash, departure_at, flight, airport, usd_per_unit)
                 values (@orderId, @orderNumber, @memberId, @email, @name, @currency, @goods, @shipping, @trackingFee, @amountDue,
                         @paymentMethod, @country, @method, @address, @status, @now, @pointsChannel, @pointsUsed, @pointsValue, @holdId,
-                        @dutyFree, @passportHash, @departureAt, @flight, @airport);
+                        @dutyFree, @passportHash, @departureAt, @flight, @airport, @usdPerUnit);
                 insert into order_status_history (order_id, seq, status, at, actor) values (@orderId, 1, @status, @now, @actor);
                 insert into payments (id, order_id, amount_usd, method, status, created_at)
                 values (@paymentId, @orderId, @amountDue, @paymentMethod, 'pending', @now);
@@ -214,7 +223,7 @@ public static class PlacingEndpoints
                     status = OrderStatus.PendingPayment,
                     actor = member ? $"member:{user.MemberId()}" : "guest",
                     pointsChannel = request.Points?.Channel, pointsUsed = totals.PointsUsed, pointsValue, holdId,
-                    dutyFree = request.DutyFree is not null, passportHash, departureAt = request.DutyFree?.DepartureAt,
+                    usdPerUnit, dutyFree = request.DutyFree is not null, passportHash, departureAt = request.DutyFree?.DepartureAt,
                     flight = request.DutyFree?.Flight.Trim().ToUpperInvariant(), airport = request.DutyFree?.Airport.ToUpperInvariant(),
                 }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(
@@ -230,7 +239,7 @@ public static class PlacingEndpoints
                     skus = request.Lines.Select(l => l.Sku).ToArray(),
                     names = request.Lines.Select(l => l.Name).ToArray(),
                     quantities = request.Lines.Select(l => l.Quantity).ToArray(),
-                    prices = request.Lines.Select(l => l.UnitPrice).ToArray(),
+                    prices = request.Lines.Select(l => Usd(l.UnitPrice)).ToArray(),
                     weights = request.Lines.Select(l => l.WeightGrams).ToArray(),
                     types = request.Lines.Select(l => l.ItemType).ToArray(),
                     broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
@@ -241,7 +250,7 @@ public static class PlacingEndpoints
                 CustomerEmail = customerEmail, CustomerName = customerName,
                 GoodsUsd = goods, ShippingUsd = totals.Shipping, TrackingFeeUsd = totals.TrackingFee, PointsUsed = totals.PointsUsed,
                 AmountDueUsd = totals.AmountDue, PlacedAt = now,
-                Lines = [.. request.Lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
+                Lines = [.. request.Lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = Usd(l.UnitPrice) })],
             }, orderId, ct);
             // Paid in full with points: nothing is left for the payment provider.
             var status = OrderStatus.PendingPayment;
