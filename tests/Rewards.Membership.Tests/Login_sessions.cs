@@ -117,4 +117,22 @@ public sealed class Login_sessions(MembershipService service) : IClassFixture<Me
         Assert.Equal((HttpStatusCode.BadRequest, "/problems/invalid-reset-token"), (late.StatusCode, await ProblemTypeAsync(late)));
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(email, "correct-horse-battery")).StatusCode);
     }
+
+    [Fact]
+    [Trait("Rule", "O8")]
+    public async Task Should_say_in_the_token_that_a_member_registered_through_a_social_network()
+    {
+        var email = $"social-{Guid.NewGuid():N}@example.com";
+        using var client = service.Host.CreateClient();
+        (await client.PostAsJsonAsync("/members", new
+        {
+            email, password = "correct-horse-battery", name = "Social Member", birthDate = "1991-03-03", country = "KR", socialProvider = "Kakao",
+            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
+        }, Ct)).EnsureSuccessStatusCode();
+
+        var token = (await (await LoginAsync(email, "correct-horse-battery")).Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString()!;
+
+        var claims = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Claims;
+        Assert.Contains(claims, c => c.Type == "social_provider" && c.Value == "kakao");
+    }
 }

@@ -8,16 +8,22 @@ using Rewards.Testing;
 namespace Rewards.Orders.Tests;
 
 /// <summary>Orders on its own database and virtual host, with the calls a storefront and the payment provider make.</summary>
-public sealed class OrdersService : IAsyncLifetime
+public class OrdersService : IAsyncLifetime
 {
     public ServiceHost<ProgramPolicy> Host { get; private set; } = null!;
+
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     /// <summary>No Ledger runs here, so a points hold is never answered; the wait for it is kept short.</summary>
     public async ValueTask InitializeAsync() =>
         Host = await ServiceHost<ProgramPolicy>.StartAsync("Orders", await TestServers.CreateVirtualHostAsync("orders"),
-            new Dictionary<string, string?> { ["Checkout:HoldTimeout"] = "00:00:01" });
+            new Dictionary<string, string?>(Settings) { ["Checkout:HoldTimeout"] = "00:00:01" });
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     public static async Task<(Guid OrderId, Guid PaymentId)> PlaceAsync(HttpClient client, object order)
     {

@@ -41,6 +41,8 @@ public sealed class ProgramPolicy
 
     /// <summary>O7: most a resident of the home country may buy duty-free per departure, USD.</summary>
     [Range(0, 1_000_000)] public decimal DutyFreeLimitPerDepartureUsd { get; set; } = 3000m;
+    /// <summary>O8: whether members who registered through a social network may pay. Shilla: yes (default); Mwave: no.</summary>
+    public bool SocialLoginMembersMayPay { get; set; } = true;
     /// <summary>O8: minutes an order may wait for payment before it expires (and its points hold is released).</summary>
     [Range(1, 24 * 60)] public int PaymentTimeoutMinutes { get; set; } = 20;
     /// <summary>L9: points per USD when paying with points (1,000 points = USD 1.00).</summary>

@@ -50,7 +50,8 @@ public static class AuthEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
             """
-            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt
+            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt,
+                   social_provider as SocialProvider
             from members where email_normalized = @email
             order by status = 'withdrawn' -- a rejoined person's new account before the old one in its grace period
             limit 1 for update
@@ -94,7 +95,7 @@ public static class AuthEndpoints
             }, tx, cancellationToken: ct));
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, rules.RefreshTokenDays, ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, []) with { RefreshToken = refreshToken });
+        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider) with { RefreshToken = refreshToken });
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
@@ -109,13 +110,14 @@ public static class AuthEndpoints
 
         var member = await conn.QuerySingleAsync<MemberCredentials>(new CommandDefinition(
             """
-            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt
+            select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt,
+                   social_provider as SocialProvider
             from members where id = @memberId
             """, new { memberId }, tx, cancellationToken: ct));
         if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, policy.Value.RefreshTokenDays, ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, []) with { RefreshToken = refreshToken });
+        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider) with { RefreshToken = refreshToken });
     }
 
     private static ProblemHttpResult Suspended(string status) =>
@@ -128,5 +130,6 @@ public static class AuthEndpoints
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(actual));
 
     private sealed record MemberCredentials(
-        Guid Id, string Email, string Name, string PasswordHash, string Status, DateTimeOffset? LockedUntil, DateTimeOffset? GraceEndsAt);
+        Guid Id, string Email, string Name, string PasswordHash, string Status, DateTimeOffset? LockedUntil, DateTimeOffset? GraceEndsAt,
+        string? SocialProvider);
 }

@@ -14,12 +14,14 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider clock
 {
     private readonly JsonWebTokenHandler _handler = new();
 
-    public TokenResponse Issue(Guid subject, string email, string name, IEnumerable<string> roles)
+    /// <summary>A social-network registration is carried as claim <c>social_provider</c>, so Orders can apply O8 without asking.</summary>
+    public TokenResponse Issue(Guid subject, string email, string name, IEnumerable<string> roles, string? socialProvider = null)
     {
         var jwt = options.Value;
         var now = clock.GetUtcNow().UtcDateTime;
         var claims = new List<Claim> { new("sub", subject.ToString()), new("email", email), new("name", name) };
         claims.AddRange(roles.Select(r => new Claim("role", r)));
+        if (socialProvider is not null) claims.Add(new Claim("social_provider", socialProvider));
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = jwt.Issuer,

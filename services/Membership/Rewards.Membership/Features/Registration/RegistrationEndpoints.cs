@@ -23,6 +23,8 @@ public sealed record RegisterMemberRequest
     public required bool AcceptTerms { get; init; }
     public required bool ConsentPersonalInfo { get; init; }
     public bool MarketingOptIn { get; init; }
+    /// <summary>Set by storefronts that register the member through a social network's sign-in, e.g. "google" (O8).</summary>
+    public string? SocialProvider { get; init; }
 }
 
 public sealed record RegisterMemberResponse(Guid MemberId, string Status);
@@ -52,7 +54,9 @@ public static class RegistrationEndpoints
             .Require(request.PassportNumber is null || request.PassportNumber.Trim().Length is >= 5 and <= 20, "passportNumber", "The passport number must have 5 to 20 characters.")
             .Require(request.TermsVersion == rules.CurrentTermsVersion, "termsVersion", $"The current terms version is {rules.CurrentTermsVersion}.")
             .Require(request.AcceptTerms, "acceptTerms", "The terms must be accepted.")
-            .Require(request.ConsentPersonalInfo, "consentPersonalInfo", "Consent to the use of personal information is required.");
+            .Require(request.ConsentPersonalInfo, "consentPersonalInfo", "Consent to the use of personal information is required.")
+            .Require(request.SocialProvider is null || request.SocialProvider.Length is >= 2 and <= 30 && request.SocialProvider.All(char.IsAsciiLetterOrDigit),
+                "socialProvider", "The name of the social network, e.g. google.");
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var member = new
@@ -68,6 +72,7 @@ public static class RegistrationEndpoints
             passportHash = request.PassportNumber is null ? null : Identity.HashPassport(request.PassportNumber, rules.IdentityHashKey),
             termsVersion = request.TermsVersion,
             marketingOptIn = request.MarketingOptIn,
+            socialProvider = request.SocialProvider?.ToLowerInvariant(),
             now,
         };
 
@@ -100,9 +105,10 @@ public static class RegistrationEndpoints
             await conn.ExecuteAsync(new CommandDefinition(
                 """
                 insert into members (id, email, email_normalized, password_hash, name, birth_date, country, phone, passport_hash,
-                                     terms_version, terms_accepted_at, personal_info_consent_at, marketing_opt_in, status, registered_at)
+                                     terms_version, terms_accepted_at, personal_info_consent_at, marketing_opt_in, status, registered_at,
+                                     social_provider)
                 values (@id, @email, @emailNormalized, @passwordHash, @name, @birthDate, @country, @phone, @passportHash,
-                        @termsVersion, @now, @now, @marketingOptIn, 'active', @now)
+                        @termsVersion, @now, @now, @marketingOptIn, 'active', @now, @socialProvider)
                 """, member, tx, cancellationToken: ct));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)

@@ -153,6 +153,9 @@ public static class PlacingEndpoints
 
         if (member && await SuspendedMembers.IsSuspendedAsync(conn, user.MemberId(), ct))
             return Problems.Of(403, "member-suspended", "The membership is suspended", "Purchases are suspended for this member (M9).");
+        if (member && !policy.Value.SocialLoginMembersMayPay && user.FindFirstValue("social_provider") is { } network)
+            return Problems.Of(403, "social-login-cannot-pay", "Members registered through a social network cannot pay here",
+                $"This shop takes payments only from members registered with an e-mail address (registered through {network}).");
         var passportHash = request.DutyFree is { } df ? DutyFreeOrders.HashPassport(df.PassportNumber, policy.Value.IdentityHashKey) : null;
         if (request.DutyFree is { } departure)
         {
