@@ -39,6 +39,7 @@ public sealed class Order_refunds_end_to_end(RewardsSystem system) : IClassFixtu
     [Trait("Rule", "O5")]
     [Trait("Rule", "O9")]
     [Trait("Rule", "L7")]
+    [Trait("Rule", "N1")]
     public async Task Should_claw_back_the_points_of_a_partial_defect_refund_after_they_were_earned()
     {
         var start = DateTimeOffset.UtcNow;
@@ -68,6 +69,8 @@ public sealed class Order_refunds_end_to_end(RewardsSystem system) : IClassFixtu
         Assert.Equal(6.00m, (await refund.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("refundUsd").GetDecimal());
 
         Assert.True(await Eventually.TrueAsync(async () => (await OnlineAsync(activationOps, memberId)).Balance == 1940, Wait), "60 points clawed back");
+        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Any(m => m.Subject.StartsWith("Refund for your order", StringComparison.Ordinal)
+            && m.Text.Contains("USD 6.00", StringComparison.Ordinal)), Wait), "the refund e-mail (N1)");
         var verify = await activationOps.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
         Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
     }
@@ -76,6 +79,7 @@ public sealed class Order_refunds_end_to_end(RewardsSystem system) : IClassFixtu
     [Trait("Rule", "O4")]
     [Trait("Rule", "O9")]
     [Trait("Rule", "L4")]
+    [Trait("Rule", "N1")]
     public async Task Should_void_the_pending_points_of_an_order_cancelled_within_24_hours()
     {
         await system.SetClockAsync(DateTimeOffset.UtcNow);
@@ -88,5 +92,7 @@ public sealed class Order_refunds_end_to_end(RewardsSystem system) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
         Assert.True(await Eventually.TrueAsync(async () => await OnlineAsync(ledgerOps, memberId) == (1000, 0), Wait), "the pending points are voided");
+        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Any(m => m.Subject.EndsWith("is cancelled", StringComparison.Ordinal)), Wait),
+            "the cancellation e-mail (N1)");
     }
 }

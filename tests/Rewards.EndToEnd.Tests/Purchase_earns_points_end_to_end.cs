@@ -10,7 +10,7 @@ namespace Rewards.EndToEnd.Tests;
 /// <summary>
 /// The walking skeleton's path as a storefront drives it: register (welcome bonus) → login → order → pay → deliver →
 /// 48 h → the points are earned → 90 days → the welcome bonus expires; the ledger balances throughout and the member
-/// got exactly one welcome, one receipt, one expiry-warning and one points-expired e-mail. Replaying every event afterwards changes nothing.
+/// got exactly one welcome, order-received, receipt, shipped, expiry-warning and points-expired e-mail. Replaying every event afterwards changes nothing.
 /// </summary>
 public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : IClassFixture<RewardsSystem>
 {
@@ -131,14 +131,16 @@ public sealed class Purchase_earns_points_end_to_end(RewardsSystem system) : ICl
         await AssertLedgerAsync(member, ops, balance: 1230, postings: 5, nextExpiry: (deliveredAt.AddHours(48).AddMonths(60), 1230));
 
         var mails = await MailSink.ToAsync(email);
-        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Count >= 4, Wait), "all four e-mails arrive");
+        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Count >= 6, Wait), "all six e-mails arrive");
         await Task.Delay(300);
         mails = await MailSink.ToAsync(email);
         Assert.Single(mails, m => m.Subject == "Welcome to Rewards");
-        Assert.Single(mails, m => m.Subject.StartsWith("Your order RW", StringComparison.Ordinal));
+        Assert.Single(mails, m => m.Subject.StartsWith("We received your order RW", StringComparison.Ordinal));
+        Assert.Single(mails, m => m.Subject.StartsWith("Your order RW", StringComparison.Ordinal) && !m.Subject.EndsWith("has shipped", StringComparison.Ordinal));
+        Assert.Contains("EE123456789KR", Assert.Single(mails, m => m.Subject.EndsWith("has shipped", StringComparison.Ordinal)).Text, StringComparison.Ordinal);
         Assert.Contains("1,000 of your online points", Assert.Single(mails, m => m.Subject == "Some of your points have expired").Text, StringComparison.Ordinal);
         Assert.Contains($"will expire on {bonusExpiresAt:yyyy-MM-dd}", Assert.Single(mails, m => m.Subject == "Your points expire soon").Text, StringComparison.Ordinal);
-        Assert.Equal(4, mails.Count);
+        Assert.Equal(6, mails.Count);
     }
 
     private static async Task AssertLedgerAsync(HttpClient member, HttpClient ops, long balance, int postings, (DateTimeOffset At, long Points) nextExpiry)

@@ -18,6 +18,10 @@ public static class NotificationsModule
             x.AddConsumer<MemberProfileChangedDirectory>();
             x.AddConsumer<MarketingConsentDirectory>();
             x.AddConsumer<OrderReceiptMail>();
+            x.AddConsumer<OrderReceivedMail>();
+            x.AddConsumer<OrderShippedMail>();
+            x.AddConsumer<OrderCancelledMail>();
+            x.AddConsumer<OrderRefundedMail>();
             x.AddConsumer<MemberDirectory>();
             x.AddConsumer<PointsExpiredMail>();
             x.AddConsumer<PointsExpiringSoonMail>();

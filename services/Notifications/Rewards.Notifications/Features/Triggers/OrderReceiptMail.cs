@@ -13,6 +13,7 @@ public sealed class OrderReceiptMail(IServiceProvider services, Mailbox mail) : 
 
     protected override async Task HandleAsync(OrderPaid message, NpgsqlTransaction tx, CancellationToken ct)
     {
+        await OrderDirectory.RememberAsync(tx, message.OrderId, message.OrderNumber, message.MemberId, message.CustomerEmail, message.CustomerName, ct);
         var lines = string.Join(Environment.NewLine, message.Lines.Select(l =>
             string.Create(CultureInfo.InvariantCulture, $"  {l.Quantity} × {l.Name} ({l.Sku})  USD {l.Quantity * l.UnitPriceUsd:0.00}")));
         await mail.EnqueueAsync(tx, new Mail(message.OrderId, Type, message.MemberId, message.CustomerEmail,
@@ -20,7 +21,7 @@ public sealed class OrderReceiptMail(IServiceProvider services, Mailbox mail) : 
             string.Create(CultureInfo.InvariantCulture, $"""
             Dear {message.CustomerName},
 
-            thank you for your order {message.OrderNumber}. We received your payment of USD {message.AmountPaidUsd:0.00}.
+            thank you for your order {message.OrderNumber}. Your payment is confirmed.
 
             {lines}
 
