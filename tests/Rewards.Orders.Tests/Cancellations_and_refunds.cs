@@ -121,6 +121,8 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
         {
             Assert.Equal(6.00m, body.GetProperty("refundUsd").GetDecimal());
             Assert.Equal([("OrderRefunded", 6.00m)], await EventsAsync(orderId));
+            var refund = Assert.Single((await _ops.GetFromJsonAsync<JsonElement>($"/ops/orders/{orderId}", Ct)).GetProperty("refunds").EnumerateArray());
+            Assert.Equal(("defect", 6.00m), (refund.GetProperty("kind").GetString(), refund.GetProperty("amountUsd").GetDecimal()));
         }
     }
 

@@ -16,7 +16,10 @@ public sealed record OrderView(
 {
     public IReadOnlyList<OrderLineView> Lines { get; set; } = [];
     public IReadOnlyList<StatusChange> StatusHistory { get; set; } = [];
+    public IReadOnlyList<RefundView> Refunds { get; set; } = [];
 }
+
+public sealed record RefundView(Guid RefundId, string Kind, decimal AmountUsd, DateTimeOffset At);
 
 public sealed record OrderSummary(Guid OrderId, string OrderNumber, string Status, decimal Goods, decimal AmountDue, DateTimeOffset PlacedAt);
 
@@ -37,6 +40,8 @@ public static class ViewingEndpoints
             .WithSummary("The member's orders, newest first (keyset paging: pass the last placedAt as before=)");
         app.MapGet("/orders/{orderId:guid}", GetAsync).WithTags("Orders").RequireAuthorization()
             .WithSummary("One of the member's orders with its status history");
+        app.MapGet("/ops/orders/{orderId:guid}", GetForOpsAsync).WithTags("Ops: fulfilment").RequireAuthorization(AuthExtensions.OpsPolicy)
+            .WithSummary("Any order with its status history and refunds");
         app.MapGet("/orders/{orderNumber}", GetAsGuestAsync).WithTags("Orders").AllowAnonymous()
             .WithSummary("A guest's order, found by its number and the e-mail address it was placed with");
     }
@@ -51,6 +56,13 @@ public static class ViewingEndpoints
             order by placed_at desc limit @limit
             """, new { memberId = user.MemberId(), before, limit = Math.Clamp(limit ?? 50, 1, 200) }, cancellationToken: ct));
         return TypedResults.Ok<IReadOnlyList<OrderSummary>>([.. orders]);
+    }
+
+    public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetForOpsAsync(Guid orderId, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var order = await conn.QuerySingleOrDefaultAsync<OrderView>(new CommandDefinition(OrderColumns + " where id = @orderId", new { orderId }, cancellationToken: ct));
+        return order is null ? Problems.NotFound("No such order") : TypedResults.Ok(await WithDetailsAsync(conn, order, ct));
     }
 
     public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsGuestAsync(
@@ -83,6 +95,9 @@ public static class ViewingEndpoints
             """, new { orderId }, cancellationToken: ct))];
         order.StatusHistory = [.. await conn.QueryAsync<StatusChange>(new CommandDefinition(
             "select status, at from order_status_history where order_id = @orderId order by seq",
+            new { orderId }, cancellationToken: ct))];
+        order.Refunds = [.. await conn.QueryAsync<RefundView>(new CommandDefinition(
+            "select id as RefundId, kind, amount_usd as AmountUsd, at from refunds where order_id = @orderId order by at",
             new { orderId }, cancellationToken: ct))];
         return order;
     }
