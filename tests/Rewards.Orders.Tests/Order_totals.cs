@@ -34,3 +34,18 @@ public sealed class Order_totals(OrdersService service) : IClassFixture<OrdersSe
         Assert.Equal(method, detail.GetProperty("shippingMethod").GetString());
     }
 }
+
+/// <summary>The OpenAPI document shows a storefront a complete order to start from.</summary>
+public sealed class Orders_openapi(OrdersService service) : IClassFixture<OrdersService>
+{
+    [Fact]
+    [Trait("Rule", "O1")]
+    public async Task Should_document_placing_an_order_with_an_example_body()
+    {
+        using var client = service.Host.CreateClient();
+        var document = await client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+
+        Assert.Contains("KPOP-ALB-7", document, StringComparison.Ordinal);
+        Assert.Contains("/orders/{orderId}/cancellation", document, StringComparison.Ordinal);
+    }
+}

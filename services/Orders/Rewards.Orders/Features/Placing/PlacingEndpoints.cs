@@ -81,7 +81,10 @@ public static class PlacingEndpoints
 
     public static void MapPlacing(this IEndpointRouteBuilder app) =>
         app.MapPost("/orders", PlaceAsync).WithTags("Orders").AllowAnonymous()
-            .WithSummary("Place an order as a member (bearer token) or a guest (O1)");
+            .WithSummary("Place an order as a member (bearer token) or a guest (O1)")
+            .WithDescription("Shipping (O6), points (L9: held until payment), duty-free (O7, see the DutyFreeRequest schema) and "
+                + "non-USD prices (O1, converted at the rate in force) are all optional parts of the same request.")
+            .WithRequestExample(OrderExamples.PlaceOrder);
 
     public static async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, PointsHolds holds, TimeProvider clock,
