@@ -40,8 +40,17 @@ public sealed class Duty_free_orders(OrdersService service) : IClassFixture<Orde
 
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, second.StatusCode));
         Assert.Equal(((HttpStatusCode)422, "/problems/duty-free-limit-exceeded"), (third.StatusCode, await ProblemAsync(third)));
-        var totals = (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("totals");
+        var placed = await first.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var totals = placed.GetProperty("totals");
         Assert.Equal((0m, 0m), (totals.GetProperty("shipping").GetDecimal(), totals.GetProperty("trackingFee").GetDecimal()));
+
+        // Collected at the airport: picked up, never shipped.
+        var orderId = placed.GetProperty("orderId").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await service.CallbackAsync(placed.GetProperty("paymentId").GetGuid(), orderId, 2000.00m)).StatusCode);
+        using var ops = service.Host.ClientWithToken(TestTokens.Ops());
+        (await ops.PostAsJsonAsync($"/ops/orders/{orderId}/prepare", new { }, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Conflict, (await ops.PostAsJsonAsync($"/ops/orders/{orderId}/ship", new { trackingNumber = "X" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ops.PostAsJsonAsync($"/ops/orders/{orderId}/pick-up", new { }, Ct)).StatusCode);
 
         // A visitor has no such limit; and the passport number itself is nowhere in the database.
         Assert.Equal(HttpStatusCode.Created, (await OrderAsync($"X{passport}", 5000.00m, residence: "JP")).StatusCode);

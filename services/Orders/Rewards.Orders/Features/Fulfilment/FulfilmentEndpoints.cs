@@ -35,9 +35,11 @@ public static class FulfilmentEndpoints
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var order = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? MemberId, string Method)>(new CommandDefinition(
-            "select status, member_id, shipping_method from orders where id = @orderId for update", new { orderId }, tx, cancellationToken: ct));
+        var order = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? MemberId, string Method, bool DutyFree)>(new CommandDefinition(
+            "select status, member_id, shipping_method, duty_free from orders where id = @orderId for update", new { orderId }, tx, cancellationToken: ct));
         if (order == default) return Problems.NotFound("No such order");
+        if (order.DutyFree && action is "ship" or "deliver")
+            return Problems.Of(409, "duty-free-pick-up-only", "Duty-free orders are collected at the airport", "Use pick-up (O7).");
         var next = OrderStatus.Next(order.Status, action);
         if (next is null)
             return Problems.Of(409, "invalid-transition", "The order cannot take this step now",
