@@ -26,6 +26,8 @@ public sealed record OrderPaid
     public required DateTimeOffset PaidAt { get; init; }
     /// <summary>L17: the purchase also used another promotion, discount or loyalty programme.</summary>
     public bool UsedOtherPromotion { get; init; }
+    /// <summary>M11: the member's grade multiplier on the earn rate when the order was paid (1.0 for guests and older publishers).</summary>
+    public decimal EarnMultiplier { get; init; } = 1.0m;
 }
 
 public sealed record OrderDelivered
@@ -69,6 +71,8 @@ public sealed record OrderRefunded
     public Guid? MemberId { get; init; }
     public required decimal RefundUsd { get; init; }
     public long PointsReturned { get; init; }
+    /// <summary>M11: the multiplier the order earned with, so the clawback takes back what was earned on the refunded amount.</summary>
+    public decimal EarnMultiplier { get; init; } = 1.0m;
     public required DateTimeOffset At { get; init; }
 }
 

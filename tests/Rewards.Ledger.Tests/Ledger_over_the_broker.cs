@@ -113,6 +113,20 @@ public sealed class Ledger_over_the_broker(LedgerService service) : IClassFixtur
         Assert.Equal((0L, 200L), await BalanceAsync(memberId));
     }
 
+    [Fact]
+    [Trait("Rule", "M11")]
+    [Trait("Rule", "L7")]
+    public async Task Should_earn_and_claw_back_with_the_multiplier_of_the_members_grade()
+    {
+        var memberId = Guid.NewGuid();
+        var orderId = Guid.NewGuid();
+        await PublishAsync(Paid(orderId, memberId, 100.00m, DateTimeOffset.UtcNow) with { EarnMultiplier = 1.5m });
+        Assert.True(await Eventually.TrueAsync(async () => (await BalanceAsync(memberId)).Pending == 1500, Wait), "floor(100.00 × 1% × 1.5 × 1,000)");
+
+        await PublishAsync(new OrderRefunded { RefundId = Guid.NewGuid(), OrderId = orderId, MemberId = memberId, RefundUsd = 10.00m, EarnMultiplier = 1.5m, At = DateTimeOffset.UtcNow });
+        Assert.True(await Eventually.TrueAsync(async () => (await BalanceAsync(memberId)).Pending == 1350, Wait), "the 150 points earned on USD 10.00 go back");
+    }
+
     [Theory]
     [InlineData("update postings set amount = amount + 1")]
     [InlineData("delete from postings")]

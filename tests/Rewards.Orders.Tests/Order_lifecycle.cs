@@ -68,6 +68,28 @@ public sealed class Order_lifecycle(OrdersService service) : IClassFixture<Order
     }
 
     [Fact]
+    [Trait("Rule", "M11")]
+    public async Task Should_stamp_the_members_grade_multiplier_on_the_paid_order_and_its_refunds()
+    {
+        var memberId = Guid.NewGuid();
+        using var gold = service.Host.ClientWithToken(TestTokens.Member(memberId, "gold@example.com"));
+        await service.PublishAsync(new Rewards.Contracts.Membership.MemberTierChanged
+        {
+            MemberId = memberId, Tier = "gold", PreviousTier = "silver", EarnMultiplier = 2.0m, SpendLast12MonthsUsd = 2500m, At = DateTimeOffset.UtcNow,
+        });
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.True(await Eventually.TrueAsync(async () => await conn.ExecuteScalarAsync<long>(
+            "select count(*) from member_tiers where member_id = @memberId", new { memberId }) == 1));
+
+        var (orderId, paymentId) = await OrdersService.PlaceAsync(gold, Order());
+        Assert.Equal(HttpStatusCode.OK, (await service.CallbackAsync(paymentId, orderId, 35.00m)).StatusCode);
+
+        Assert.Equal(2.0m, await conn.ExecuteScalarAsync<decimal>(
+            "select (body->>'earnMultiplier')::numeric from outbox_messages where message_type like '%OrderPaid' and body->>'orderId' = @id",
+            new { id = orderId.ToString() }));
+    }
+
+    [Fact]
     [Trait("Rule", "O3")]
     public async Task Should_change_the_address_only_while_the_order_is_processing()
     {

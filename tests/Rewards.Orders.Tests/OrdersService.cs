@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Rewards.Testing;
 
 namespace Rewards.Orders.Tests;
@@ -24,6 +25,9 @@ public class OrdersService : IAsyncLifetime
         await Host.DisposeAsync();
         GC.SuppressFinalize(this);
     }
+
+    public async Task PublishAsync<T>(T message) where T : class =>
+        await Host.Services.GetRequiredService<MassTransit.IBus>().Publish(message, TestContext.Current.CancellationToken);
 
     public static async Task<(Guid OrderId, Guid PaymentId)> PlaceAsync(HttpClient client, object order)
     {

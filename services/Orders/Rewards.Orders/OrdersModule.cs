@@ -25,6 +25,7 @@ public static class OrdersModule
             x.AddConsumer<MemberSuspensionLiftedConsumer>();
             x.AddConsumer<CommitRefusedConsumer>();
             x.AddConsumer<ExchangeRateSetConsumer>();
+            x.AddConsumer<MemberTierChangedConsumer>();
             x.AddRequestClient<HoldPoints>();
         });
         builder.Services.AddOptions<CheckoutOptions>().Bind(builder.Configuration.GetSection("Checkout")).ValidateDataAnnotations().ValidateOnStart();

@@ -123,7 +123,7 @@ public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<Pr
         if (hold is not null) keys.Add((hold.MemberId, hold.Channel));
         await session.LockAsync(keys, loadLots: true, ct);
 
-        var points = Domain.Earning.Points(message.RefundUsd, policy.Value.EarnRate);
+        var points = Domain.Earning.Points(message.RefundUsd, policy.Value.EarnRate * message.EarnMultiplier);
         if (points > 0) await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, points, $"clawback:refund:{message.RefundId}", ct);
         if (hold is { Status: "committed" }) await Clawbacks.ReturnRedeemedAsync(session, hold, message.PointsReturned, $"return:refund:{message.RefundId}", ct);
         await session.SaveAsync(ct);

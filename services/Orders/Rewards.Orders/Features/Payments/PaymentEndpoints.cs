@@ -105,14 +105,17 @@ public static class PaymentEndpoints
         await conn.ExecuteAsync(new CommandDefinition(
             """
             update payments set status = 'succeeded', confirmed_at = @now where order_id = @orderId;
-            update orders set status = @processing, paid_at = @now where id = @orderId;
+            update orders set status = @processing, paid_at = @now,
+                earn_multiplier = coalesce((select t.earn_multiplier from member_tiers t where t.member_id = orders.member_id), 1.0)
+            where id = @orderId;
             insert into order_status_history (order_id, seq, status, at, actor)
             select @orderId, coalesce(max(seq), 0) + 1, @processing, @now, @actor from order_status_history where order_id = @orderId;
             """, new { orderId, now, actor, processing = OrderStatus.Processing }, tx, cancellationToken: ct));
-        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal PointsValue, Guid? HoldId, string Method)>(
+        var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal PointsValue, Guid? HoldId, string Method, decimal EarnMultiplier)>(
             new CommandDefinition(
                 """
-                select order_number, member_id, customer_email, customer_name, goods_usd, points_value_usd, points_hold_id, payment_method
+                select order_number, member_id, customer_email, customer_name, goods_usd, points_value_usd, points_hold_id, payment_method,
+                       earn_multiplier
                 from orders where id = @orderId
                 """, new { orderId }, tx, cancellationToken: ct));
         var lines = await conn.QueryAsync<(string Sku, string Name, int Quantity, decimal UnitPrice)>(new CommandDefinition(
@@ -132,6 +135,7 @@ public static class PaymentEndpoints
             AmountPaidUsd = order.Method == "gift-certificate" ? 0m : Math.Max(0m, order.Goods - order.PointsValue),
             Lines = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = l.UnitPrice })],
             PaidAt = now,
+            EarnMultiplier = order.EarnMultiplier,
         }, orderId, ct);
     }
 

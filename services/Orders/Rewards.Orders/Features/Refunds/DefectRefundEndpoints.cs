@@ -61,7 +61,7 @@ public static class DefectRefundEndpoints
 
         var refundId = Guid.CreateVersion7();
         await OrderAccess.RecordRefundAsync(tx, refundId, orderId, "defect", verdict.RefundUsd, photo, claims, OrderAccess.Actor(user), now, ct);
-        await outbox.EnqueueAsync(tx, new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = order.MemberId, RefundUsd = verdict.RefundUsd, At = now }, orderId, ct);
+        await outbox.EnqueueAsync(tx, new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = order.MemberId, RefundUsd = verdict.RefundUsd, EarnMultiplier = order.EarnMultiplier, At = now }, orderId, ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Ok(new RefundResult(refundId, orderId, verdict.RefundUsd, order.Status));
@@ -88,7 +88,7 @@ public static class DefectRefundEndpoints
         await OrderAccess.RecordRefundAsync(tx, refundId, orderId, "untraceable-parcel", refund, null, null, actor, now, ct);
         await OrderAccess.RecordStatusAsync(tx, orderId, OrderStatus.Refunded, now, actor, ct);
         // The goods never arrived: the Ledger takes back the points of the whole purchase.
-        await outbox.EnqueueAsync(tx, new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = order.MemberId, RefundUsd = order.GoodsUsd, At = now }, orderId, ct);
+        await outbox.EnqueueAsync(tx, new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = order.MemberId, RefundUsd = order.GoodsUsd, EarnMultiplier = order.EarnMultiplier, At = now }, orderId, ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Ok(new RefundResult(refundId, orderId, refund, OrderStatus.Refunded));

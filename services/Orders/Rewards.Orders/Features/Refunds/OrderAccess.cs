@@ -11,7 +11,7 @@ namespace Rewards.Orders.Features.Refunds;
 /// <summary>An order as cancellations and refunds need it, locked for the transaction.</summary>
 public sealed record OrderForChange(
     Guid Id, Guid? MemberId, string Status, DateTimeOffset? PaidAt, DateTimeOffset? ShippedAt, DateTimeOffset? DeliveredAt,
-    decimal GoodsUsd, decimal AmountDueUsd, decimal RefundedUsd, Guid? PointsHoldId)
+    decimal GoodsUsd, decimal AmountDueUsd, decimal RefundedUsd, Guid? PointsHoldId, decimal EarnMultiplier)
 {
     public IReadOnlyList<CancellableLine> Lines { get; set; } = [];
 }
@@ -31,7 +31,8 @@ internal static class OrderAccess
         var order = await conn.QuerySingleOrDefaultAsync<OrderForChange>(new CommandDefinition(
             """
             select id, member_id as MemberId, status, paid_at as PaidAt, shipped_at as ShippedAt, delivered_at as DeliveredAt,
-                   goods_usd as GoodsUsd, amount_due_usd as AmountDueUsd, refunded_usd as RefundedUsd, points_hold_id as PointsHoldId
+                   goods_usd as GoodsUsd, amount_due_usd as AmountDueUsd, refunded_usd as RefundedUsd, points_hold_id as PointsHoldId,
+                   earn_multiplier as EarnMultiplier
             from orders where id = @orderId for update
             """, new { orderId }, tx, cancellationToken: ct));
         if (order is null) return null;
