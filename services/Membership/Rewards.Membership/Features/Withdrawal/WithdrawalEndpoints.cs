@@ -35,15 +35,19 @@ public static class WithdrawalEndpoints
             return Problems.Validation(new FieldErrors().Require(false, "reason", "A reason of 1 to 1,000 characters is required."));
         var memberId = user.MemberId();
 
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var status = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "select status from members where id = @memberId", new { memberId }, cancellationToken: ct));
+        // The member's state and open orders are read on a connection that is given back before the Ledger is asked.
+        string? status;
+        long openOrders;
+        await using (var read = await db.OpenConnectionAsync(ct))
+        {
+            status = await read.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                "select status from members where id = @memberId", new { memberId }, cancellationToken: ct));
+            openOrders = await read.ExecuteScalarAsync<long>(new CommandDefinition(
+                "select count(*) from member_orders where member_id = @memberId and paid_at is not null and closed is null",
+                new { memberId }, cancellationToken: ct));
+        }
         if (status is null) return Problems.NotFound("No such member");
         if (status is not (MemberStatus.Active or MemberStatus.Dormant)) return NotPossible(status);
-
-        var openOrders = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select count(*) from member_orders where member_id = @memberId and paid_at is not null and closed is null",
-            new { memberId }, cancellationToken: ct));
         if (openOrders > 0)
         {
             return Problems.Of(409, "withdrawal-open-orders", "An order is not yet delivered or collected",
@@ -69,6 +73,7 @@ public static class WithdrawalEndpoints
 
         var now = clock.GetUtcNow();
         var graceEndsAt = now.AddDays(policy.Value.ForfeitureGraceDays);
+        await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var changed = await conn.ExecuteAsync(new CommandDefinition(
             "update members set status = 'withdrawn', grace_ends_at = @graceEndsAt where id = @memberId and status in ('active', 'dormant')",
