@@ -167,4 +167,30 @@ public sealed class Checkout_with_the_Ledger_down_end_to_end(RewardsSystem syste
         var verify = await later.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
         Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
     }
+
+    [Fact]
+    [Trait("Rule", "O8")]
+    [Trait("Rule", "L9")]
+    public async Task Should_finish_a_checkout_whose_Orders_service_restarted_between_placing_and_payment()
+    {
+        var start = DateTimeOffset.UtcNow;
+        await system.SetClockAsync(start);
+        var email = $"restart-{Guid.NewGuid():N}@example.com";
+        var memberId = await system.RegisterAsync(email);
+        var opsToken = await system.LoginOpsAsync();
+        using var ops = system.Ledger.ClientWithToken(opsToken);
+        Assert.True(await Eventually.TrueAsync(async () => (await PointsAsync(ops, memberId)).Balance == 1000, Wait));
+        Guid orderId, paymentId;
+        using (var orders = system.Orders.ClientWithToken(await system.LoginAsync(email)))
+        {
+            var placed = await (await OrderAsync(orders, 200)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            (orderId, paymentId) = (placed.GetProperty("orderId").GetGuid(), placed.GetProperty("paymentId").GetGuid());
+        }
+        Assert.Equal((1000, 800, 200), await PointsAsync(ops, memberId));
+
+        await system.RestartOrdersAsync(start.AddMinutes(1));
+
+        Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(paymentId, orderId, 9.80m)).StatusCode);
+        Assert.True(await Eventually.TrueAsync(async () => await PointsAsync(ops, memberId) == (800, 800, 0), Wait), "the hold is committed after the restart");
+    }
 }

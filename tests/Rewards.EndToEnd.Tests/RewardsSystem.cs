@@ -65,6 +65,18 @@ public class RewardsSystem : IAsyncLifetime
         await Ledger.SetClockAsync(now);
     }
 
+    /// <summary>Stops Orders and starts it again on the same database and queues, with its clock at <paramref name="now"/>.</summary>
+    public async Task RestartOrdersAsync(DateTimeOffset now)
+    {
+        var connectionString = Orders.ConnectionString;
+        await Orders.DisposeAsync();
+        Orders = await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Orders"] = connectionString, ["Checkout:HoldTimeout"] = "00:00:03",
+        });
+        await Orders.SetClockAsync(now);
+    }
+
     /// <summary>Moves every service's clock, as a test of a whole system must.</summary>
     public async Task SetClockAsync(DateTimeOffset now)
     {
