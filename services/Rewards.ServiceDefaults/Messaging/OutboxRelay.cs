@@ -32,7 +32,7 @@ public sealed class OutboxRelay(
 {
     private static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(5);
     private long _scanFrom;
-    private DateTime _lastFullScan = DateTime.MinValue;
+    private long? _lastFullScan; // a wall-time timestamp: the scan rhythm must not follow the (test) business clock
 
     private static readonly Dictionary<string, Type> MessageTypes = typeof(Contracts.Membership.MemberRegistered).Assembly
         .GetTypes().Where(t => t.FullName is not null).ToDictionary(t => t.FullName!);
@@ -68,10 +68,10 @@ public sealed class OutboxRelay(
         // During a burst the scan starts after the last batch: the index is full of entries of rows published moments
         // ago that vacuum has not removed yet, and walking them on every pass costs more than publishing. A row that
         // commits late with a lower seq is found by the full scan that follows every burst and runs every 5 s.
-        if (DateTime.UtcNow - _lastFullScan > FullScanInterval)
+        if (_lastFullScan is not { } last || TimeProvider.System.GetElapsedTime(last) > FullScanInterval)
         {
             _scanFrom = 0;
-            _lastFullScan = DateTime.UtcNow;
+            _lastFullScan = TimeProvider.System.GetTimestamp();
         }
         var rows = (await conn.QueryAsync<OutboxRow>(new CommandDefinition(
             """
