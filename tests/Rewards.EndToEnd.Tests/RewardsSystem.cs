@@ -22,6 +22,9 @@ public class RewardsSystem : IAsyncLifetime
     public ServiceHost<SmtpOptions> Notifications { get; private set; } = null!;
     public string VirtualHost { get; private set; } = "";
 
+    /// <summary>Placing an order with points waits this long for the Ledger, so a test with the Ledger stopped stays quick.</summary>
+    private static Dictionary<string, string?> OrdersSettings() => new() { ["Checkout:HoldTimeout"] = "00:00:03" };
+
     /// <summary>Membership settings on top of the defaults, for variants of the programme (e.g. SOOM's).</summary>
     protected virtual IDictionary<string, string?> MembershipSettings => new Dictionary<string, string?>();
 
@@ -32,11 +35,9 @@ public class RewardsSystem : IAsyncLifetime
         VirtualHost = await TestServers.CreateVirtualHostAsync("e2e");
         var ledgerUrl = _ledgerUrl = ServiceHost<Rewards.Ledger.ProgramPolicy>.FreeLocalUrl();
         var membershipSettings = new Dictionary<string, string?>(MembershipSettings) { ["Ledger:BaseUrl"] = ledgerUrl };
-        // Placing an order with points waits this long for the Ledger, so a test with the Ledger stopped stays quick.
-        var ordersSettings = new Dictionary<string, string?> { ["Checkout:HoldTimeout"] = "00:00:03" };
         var hosts = await Task.WhenAll(
             Task.Run(async () => (object)await ServiceHost<Rewards.Membership.ProgramPolicy>.StartAsync("Membership", VirtualHost, membershipSettings)),
-            Task.Run(async () => (object)await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost, ordersSettings)),
+            Task.Run(async () => (object)await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost, OrdersSettings())),
             Task.Run(async () => (object)await ServiceHost<Rewards.Ledger.ProgramPolicy>.StartAsync("Ledger", VirtualHost, listenUrl: ledgerUrl)),
             Task.Run(async () => (object)await ServiceHost<SmtpOptions>.StartAsync("Notifications", VirtualHost)));
         Membership = (ServiceHost<Rewards.Membership.ProgramPolicy>)hosts[0];
@@ -70,10 +71,9 @@ public class RewardsSystem : IAsyncLifetime
     {
         var connectionString = Orders.ConnectionString;
         await Orders.DisposeAsync();
-        Orders = await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Orders"] = connectionString, ["Checkout:HoldTimeout"] = "00:00:03",
-        });
+        var settings = OrdersSettings();
+        settings["ConnectionStrings:Orders"] = connectionString;
+        Orders = await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", VirtualHost, settings);
         await Orders.SetClockAsync(now);
     }
 

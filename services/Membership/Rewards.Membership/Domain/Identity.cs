@@ -1,7 +1,6 @@
 using System.Net.Mail;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
+using Rewards.ServiceDefaults;
 
 namespace Rewards.Membership.Domain;
 
@@ -20,13 +19,11 @@ public static partial class Identity
         return E164().IsMatch(compact) ? compact : null;
     }
 
-    /// <summary>Passport numbers are kept only as a keyed hash (HMAC-SHA256 of the upper-cased, space-free value).</summary>
-    public static string HashPassport(string passportNumber, string key) =>
-        Hash(passportNumber.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant(), key);
+    /// <summary>Passport numbers are kept only as a keyed hash (of the upper-cased, space-free value).</summary>
+    public static string HashPassport(string passportNumber, string key) => IdentityHash.Passport(passportNumber, key);
 
-    /// <summary>Keyed hash (HMAC-SHA256) of an already normalised identity value.</summary>
-    public static string Hash(string normalizedValue, string key) =>
-        Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(normalizedValue)));
+    /// <summary>Keyed hash of an already normalised identity value.</summary>
+    public static string Hash(string normalizedValue, string key) => IdentityHash.Of(normalizedValue, key);
 
     /// <summary>Whole years between <paramref name="birthDate"/> and <paramref name="today"/>.</summary>
     public static int AgeOn(DateOnly birthDate, DateOnly today)

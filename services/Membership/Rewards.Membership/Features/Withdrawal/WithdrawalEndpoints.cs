@@ -65,10 +65,9 @@ public static class WithdrawalEndpoints
         var debt = accounts.Accounts.Where(a => a.Balance < 0).ToList();
         if (debt.Count > 0)
         {
-            var minus = -debt.Sum(a => a.Balance);
             return Problems.Of(409, "withdrawal-negative-balance", "The points balance is negative",
                 string.Create(CultureInfo.InvariantCulture,
-                    $"The balance is {-minus:N0} points ({string.Join(", ", debt.Select(a => a.Channel))}). Pay it off (USD {PayoffUsd(minus):0.00}) before withdrawing."));
+                    $"The balance is {debt.Sum(a => a.Balance):N0} points ({string.Join(", ", debt.Select(a => a.Channel))}). Pay it off (L15) before withdrawing."));
         }
 
         var now = clock.GetUtcNow();
@@ -86,9 +85,6 @@ public static class WithdrawalEndpoints
         outbox.Flush();
         return TypedResults.Accepted("/members/me", new WithdrawalResponse(graceEndsAt));
     }
-
-    /// <summary>L15 in USD, for the message only; the Ledger's payoff endpoint is the authority.</summary>
-    private static decimal PayoffUsd(long minusPoints) => Math.Max(1.00m, minusPoints * 0.001m);
 
     private static ProblemHttpResult NotPossible(string status) =>
         Problems.Of(409, "withdrawal-not-possible", "The membership cannot be withdrawn", $"The member's status is {status}.");

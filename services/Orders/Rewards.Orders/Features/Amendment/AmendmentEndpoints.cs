@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Rewards.Contracts.Orders;
 using Rewards.Orders.Domain;
-using Rewards.Orders.Features.Refunds;
+using Rewards.Orders.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 

@@ -2,7 +2,7 @@ using Dapper;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Orders.Domain;
-using Rewards.Orders.Features.Refunds;
+using Rewards.Orders.Data;
 using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Orders.Features.Checkout;

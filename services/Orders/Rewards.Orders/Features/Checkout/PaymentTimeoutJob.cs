@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Rewards.Orders.Features.Refunds;
+using Rewards.Orders.Data;
 using Rewards.ServiceDefaults.Jobs;
 using Rewards.ServiceDefaults.Messaging;
 

@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Rewards.Contracts.Orders;
+using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
@@ -47,16 +48,12 @@ public static class FulfilmentEndpoints
 
         await conn.ExecuteAsync(new CommandDefinition(
             """
-            update orders set status = @next,
-                tracking_number = coalesce(@tracking, tracking_number),
+            update orders set tracking_number = coalesce(@tracking, tracking_number),
                 delivered_at = case when @next in ('delivered', 'picked-up') then @now else delivered_at end,
                 shipped_at = case when @next = 'complete' then @now else shipped_at end
-            where id = @orderId;
-            insert into order_status_history (order_id, seq, status, at, actor)
-            select @orderId, coalesce(max(seq), 0) + 1, @next, @now, @actor from order_status_history where order_id = @orderId;
-            """,
-            new { orderId, next, now, tracking = request?.TrackingNumber, actor = $"ops:{user.FindFirstValue("sub")}" },
-            tx, cancellationToken: ct));
+            where id = @orderId
+            """, new { orderId, next, now, tracking = request?.TrackingNumber }, tx, cancellationToken: ct));
+        await OrderAccess.RecordStatusAsync(tx, orderId, next, now, $"ops:{user.FindFirstValue("sub")}", ct);
         if (next == OrderStatus.Prepared)
             await outbox.EnqueueAsync(tx, new OrderPrepared { OrderId = orderId, MemberId = order.MemberId, At = now }, orderId, ct);
         if (next == OrderStatus.Complete)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Contracts.Orders;
+using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults;
 using Rewards.ServiceDefaults.Http;
@@ -105,12 +106,11 @@ public static class PaymentEndpoints
         await conn.ExecuteAsync(new CommandDefinition(
             """
             update payments set status = 'succeeded', confirmed_at = @now where order_id = @orderId;
-            update orders set status = @processing, paid_at = @now,
+            update orders set paid_at = @now,
                 earn_multiplier = coalesce((select t.earn_multiplier from member_tiers t where t.member_id = orders.member_id), 1.0)
             where id = @orderId;
-            insert into order_status_history (order_id, seq, status, at, actor)
-            select @orderId, coalesce(max(seq), 0) + 1, @processing, @now, @actor from order_status_history where order_id = @orderId;
-            """, new { orderId, now, actor, processing = OrderStatus.Processing }, tx, cancellationToken: ct));
+            """, new { orderId, now }, tx, cancellationToken: ct));
+        await OrderAccess.RecordStatusAsync(tx, orderId, OrderStatus.Processing, now, actor, ct);
         var order = await conn.QuerySingleAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, decimal Goods, decimal PointsValue, Guid? HoldId, string Method, decimal EarnMultiplier)>(
             new CommandDefinition(
                 """

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Npgsql;
 
@@ -8,10 +6,6 @@ namespace Rewards.Orders.Features.Placing;
 /// <summary>O7: what one traveller has ordered duty-free for one departure.</summary>
 internal static class DutyFreeOrders
 {
-    public static string HashPassport(string passportNumber, string key) =>
-        Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key),
-            Encoding.UTF8.GetBytes(passportNumber.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant())));
-
     /// <summary>Goods of the traveller's orders for the same departure day that are not cancelled or refunded.</summary>
     public static Task<decimal> BoughtForDepartureAsync(NpgsqlConnection conn, string passportHash, DateTimeOffset departureAt, CancellationToken ct) =>
         conn.ExecuteScalarAsync<decimal>(new CommandDefinition(

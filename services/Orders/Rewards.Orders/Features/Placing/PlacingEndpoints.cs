@@ -9,6 +9,7 @@ using Rewards.Orders.Domain;
 using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
+using Rewards.ServiceDefaults;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -70,7 +71,7 @@ public static class PlacingEndpoints
         if (member && !policy.Value.SocialLoginMembersMayPay && user.FindFirstValue("social_provider") is { } network)
             return Problems.Of(403, "social-login-cannot-pay", "Members registered through a social network cannot pay here",
                 $"This shop takes payments only from members registered with an e-mail address (registered through {network}).");
-        var passportHash = request.DutyFree is { } df ? DutyFreeOrders.HashPassport(df.PassportNumber, policy.Value.IdentityHashKey) : null;
+        var passportHash = request.DutyFree is { } df ? IdentityHash.Passport(df.PassportNumber, policy.Value.IdentityHashKey) : null;
         if (request.DutyFree is { } departure)
         {
             // Checked before the order is written; two orders for one departure placed in the same instant could both pass.

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Orders;
+using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;

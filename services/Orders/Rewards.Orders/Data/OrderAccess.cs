@@ -6,7 +6,7 @@ using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Messaging;
 using Rewards.ServiceDefaults.Http;
 
-namespace Rewards.Orders.Features.Refunds;
+namespace Rewards.Orders.Data;
 
 /// <summary>An order as cancellations and refunds need it, locked for the transaction.</summary>
 public sealed record OrderForChange(
