@@ -15,6 +15,14 @@ namespace Rewards.ServiceDefaults.Data;
 
 public static class DatabaseExtensions
 {
+    /// <summary>The pool size when the connection string names none (Npgsql's own default is 100).</summary>
+    public const int DefaultMaxPoolSize = 16;
+
+    private static bool SetsPoolSize(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)
+                      || k.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>
     /// Registers the service's <see cref="NpgsqlDataSource"/> from ConnectionStrings:{name} and applies, at start-up,
     /// the SQL migrations embedded in <paramref name="migrations"/> (plus the outbox/inbox tables), creating the
@@ -34,6 +42,12 @@ public static class DatabaseExtensions
         // Statements run again and again (balances, postings) are prepared on each connection after two uses: planning
         // a query costs more than running it on an indexed lookup.
         if (appConnection.MaxAutoPrepare == 0) appConnection.MaxAutoPrepare = 64;
+        // A returned connection is not reset: the services keep no session state (temp tables drop on commit, locks are
+        // transaction-scoped), and the reset statements cost the database as much as a balance query.
+        appConnection.NoResetOnClose = true;
+        // Few connections, each kept busy: PostgreSQL slows down as a whole when far more backends than cores run at
+        // once, and a burst then never drains. Requests beyond the pool wait in Npgsql's queue instead.
+        if (!SetsPoolSize(connectionString)) appConnection.MaxPoolSize = DefaultMaxPoolSize;
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(appConnection.ConnectionString).Build());
         builder.Services.AddHostedService(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));

@@ -224,9 +224,13 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var accounts = commands.Select(c => TargetAccount(session.Book(c.MemberId, c.Channel), c)).ToArray();
         foreach (var row in await conn.QueryAsync<(Guid AccountId, string Key, Guid PostingId, Guid TransactionId, Guid? LotId)>(new CommandDefinition(
             """
-            select p.account_id, p.idempotency_key, p.id, p.transaction_id, p.lot_id
-            from postings p join unnest(@accounts, @keys) k(account_id, idempotency_key) using (account_id, idempotency_key)
-            where p.seq is not null
+            select k.account_id, k.idempotency_key, p.id, p.transaction_id, p.lot_id
+            from unnest(@accounts, @keys) k(account_id, idempotency_key)
+            cross join lateral (
+                select id, transaction_id, lot_id from postings p
+                where p.account_id = k.account_id and p.idempotency_key = k.idempotency_key and p.seq is not null
+                limit 1
+            ) p
             """, new { accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray() }, tx, cancellationToken: ct)))
         {
             result[$"key|{row.AccountId}|{row.Key}"] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
@@ -237,9 +241,14 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         {
             foreach (var row in await conn.QueryAsync<(Guid MemberId, string Channel, string Reference, Guid Id)>(new CommandDefinition(
                 """
-                select l.member_id, l.channel, l.reference, l.id from lots l
-                join unnest(@members, @channels, @references) k(member_id, channel, reference) using (member_id, channel, reference)
-                where l.source = 'purchase' and l.origin_lot_id is null
+                select k.member_id, k.channel, k.reference, l.id
+                from unnest(@members, @channels, @references) k(member_id, channel, reference)
+                cross join lateral (
+                    select id from lots l
+                    where l.member_id = k.member_id and l.channel = k.channel and l.reference = k.reference
+                      and l.source = 'purchase' and l.origin_lot_id is null
+                    limit 1 -- one index probe per key, whatever the prepared plan guesses of the array's size
+                ) l
                 """,
                 new
                 {
