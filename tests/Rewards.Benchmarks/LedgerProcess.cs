@@ -143,7 +143,6 @@ internal sealed class LedgerProcess : IAsyncDisposable
     public async Task<(double P50, double P99, double PerSecond, int Served)> BalanceLatencyAsync(int perSecond, int seconds)
     {
         var latencies = new ConcurrentBag<double>();
-        var trace = new ConcurrentBag<(int, double)>();
         var tasks = new List<Task>();
         var stopwatch = Stopwatch.StartNew();
         var sent = 0;
@@ -161,13 +160,11 @@ internal sealed class LedgerProcess : IAsyncDisposable
                     using var response = await _http.GetAsync($"/ops/members/{member}/accounts");
                     await response.Content.ReadAsByteArrayAsync();
                     if (response.IsSuccessStatusCode) latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                    if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null) trace.Add(((int)stopwatch.Elapsed.TotalSeconds, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
                 }));
             }
             await Task.Delay(1);
         }
         await Task.WhenAll(tasks);
-        foreach (var g in trace.GroupBy(t => t.Item1).OrderBy(g => g.Key)) Console.WriteLine($"      {g.Key,3}s n={g.Count()} p50={g.Select(x => x.Item2).Order().ElementAt(g.Count() / 2):0.0} max={g.Max(x => x.Item2):0.0}");
         var sorted = latencies.Order().ToArray();
         return (Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length / stopwatch.Elapsed.TotalSeconds, sorted.Length);
     }
@@ -196,6 +193,7 @@ internal sealed class LedgerProcess : IAsyncDisposable
         var result = await run.Content.ReadAsStringAsync();
         stopwatch.Stop();
         Console.WriteLine($"    {result}");
+        if (!result.Contains("\"succeeded\":true", StringComparison.Ordinal)) throw new InvalidOperationException("The expiry run failed");
         return stopwatch.Elapsed;
     }
 

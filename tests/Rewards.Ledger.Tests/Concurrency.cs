@@ -82,4 +82,38 @@ public sealed class Concurrency(LedgerService service) : IClassFixture<LedgerSer
         Assert.Equal(1, await conn.ExecuteScalarAsync<long>("select count(*) from postings where idempotency_key = @k and seq is not null and amount < 0", new { k = $"hold:{holdId}" }));
         await _api.AssertVerifiedAsync();
     }
+
+    [Fact]
+    [Trait("Rule", "L6")]
+    public async Task Should_expire_each_lot_once_when_expiry_runs_overlap_with_each_other_and_with_spending()
+    {
+        await _api.SetClockAsync(Start);
+        var members = Enumerable.Range(0, 12).Select(_ => Guid.NewGuid()).ToArray();
+        var dueLots = new List<Guid>();
+        foreach (var member in members)
+        {
+            dueLots.Add(await _api.PurchasePointsAsync(member, 100));
+            dueLots.Add(await _api.PurchasePointsAsync(member, 50));
+        }
+        await _api.SetClockAsync(Start.AddMonths(59));
+        foreach (var member in members) await _api.PurchasePointsAsync(member, 300); // not due: 60 months from now
+        await _api.SetClockAsync(Start.AddMonths(61));
+
+        // Three runs at once, while every member gifts from the lot that is not due.
+        var runs = Enumerable.Range(0, 3).Select(_ => _api.RunJobAsync("expiry"));
+        var gifts = members.Select(async (member, i) =>
+            (await _api.GiftAsync(member, members[(i + 1) % members.Length], 100)).StatusCode);
+        await Task.WhenAll(runs);
+        Assert.All(await Task.WhenAll(gifts), status => Assert.Equal(HttpStatusCode.Created, status));
+
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        var expirePostings = (await conn.QueryAsync<(Guid LotId, long Count, long Points)>(
+            "select lot_id, count(*), -sum(amount)::bigint from postings where kind = 'expire' and seq is not null and lot_id = any(@dueLots) group by lot_id",
+            new { dueLots = dueLots.ToArray() })).ToList();
+        Assert.Equal(dueLots.Count, expirePostings.Count);
+        Assert.All(expirePostings, p => Assert.Equal(1, p.Count));
+        Assert.Equal(members.Length * 150, expirePostings.Sum(p => p.Points));
+        foreach (var member in members) Assert.Equal(300, (await _api.BalanceAsync(member)).Total); // 300 − 100 given + 100 received
+        await _api.AssertVerifiedAsync();
+    }
 }
