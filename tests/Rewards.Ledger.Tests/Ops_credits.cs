@@ -90,6 +90,31 @@ public sealed class Ops_credits(LedgerService service) : IClassFixture<LedgerSer
     }
 
     [Fact]
+    [Trait("Rule", "L3")]
+    public async Task Should_refuse_a_missed_earning_for_a_purchase_made_before_the_member_enrolled()
+    {
+        var memberId = Guid.NewGuid();
+        var enrolledAt = Now.AddDays(-30);
+        await new LedgerApi(service.Host).PublishAsync(new Rewards.Contracts.Membership.MemberRegistered
+        {
+            MemberId = memberId, Email = "late@example.com", Name = "Late Joiner", Country = "KR", MarketingOptIn = false,
+            NewMemberBenefits = false, RegisteredAt = enrolledAt,
+        });
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.True(await Eventually.TrueAsync(async () =>
+            await conn.ExecuteScalarAsync<bool>("select exists (select 1 from member_enrolments where member_id = @memberId)", new { memberId })));
+
+        var before = await CreditAsync(memberId, new { channel = "offline", points = 300, kind = "missed-earning", reason = "Receipt from before joining", receiptReference = $"POS-{Guid.NewGuid():N}", purchasedAt = enrolledAt.AddDays(-1) });
+        var after = await CreditAsync(memberId, new { channel = "offline", points = 200, kind = "missed-earning", reason = "Receipt from after joining", receiptReference = $"POS-{Guid.NewGuid():N}", purchasedAt = enrolledAt.AddDays(1) });
+
+        Assert.Equal(HttpStatusCode.Conflict, before.StatusCode);
+        Assert.Equal("/problems/purchase-before-enrolment", await ProblemTypeAsync(before));
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        Assert.Equal(200, await conn.ExecuteScalarAsync<long>(
+            "select coalesce(sum(amount), 0)::bigint from lots where member_id = @memberId and source = 'missed-earning'", new { memberId }));
+    }
+
+    [Fact]
     public async Task Should_refuse_credits_from_members_and_bad_requests()
     {
         var memberId = Guid.NewGuid();

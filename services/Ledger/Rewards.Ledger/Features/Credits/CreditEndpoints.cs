@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Mvc;
+using Dapper;
+using Npgsql;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
 using Rewards.ServiceDefaults.Http;
@@ -27,7 +29,7 @@ public sealed record CreditRequest
 public sealed record CreditResult(Guid PostingId, Guid PostingTransactionId, Guid? LotId, long PaidDebt, long LotPoints);
 
 /// <summary>
-/// L12, L13, L19: ops credits. Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
+/// L12, L13, L19: ops credits. A missed earning dated before the member enrolled is refused (L3). Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
 /// with the kind's expiry and transfer rules. Repeats are made safe by the Idempotency-Key header (and, for missed
 /// earnings, by the receipt being creditable only once). They go through <see cref="CreditBatcher"/>, the path partner
 /// purchases use too.
@@ -47,7 +49,7 @@ public static class CreditEndpoints
             .WithSummary("Credit points to a member: correction (L13), promotion (L19) or missed earning (L12)");
 
     public static async Task<Results<Created<CreditResult>, ValidationProblem, ProblemHttpResult>> CreditAsync(
-        Guid memberId, CreditRequest request, ClaimsPrincipal user, CreditBatcher credits, TimeProvider clock,
+        Guid memberId, CreditRequest request, ClaimsPrincipal user, CreditBatcher credits, NpgsqlDataSource db, TimeProvider clock,
         IOptions<ProgramPolicy> policy, [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -65,6 +67,10 @@ public static class CreditEndpoints
         if (missed && request.PurchasedAt < now.AddYears(-1))
             return Problems.Of(409, "missed-earning-too-late", "The receipt is more than 1 year old",
                 $"Purchases of {request.PurchasedAt:yyyy-MM-dd} could be credited until {request.PurchasedAt!.Value.AddYears(1):yyyy-MM-dd}.");
+
+        if (missed && await EnrolledAtAsync(db, memberId, ct) is { } enrolledAt && request.PurchasedAt < enrolledAt)
+            return Problems.Of(409, "purchase-before-enrolment", "The purchase was made before the customer enrolled",
+                $"Purchases before {enrolledAt:yyyy-MM-dd HH:mm} UTC, when the member enrolled, earn no points.");
 
         var earnedAt = missed ? request.PurchasedAt!.Value : now;
         var reference = missed ? request.ReceiptReference!.Trim() : $"{request.Kind}:{Guid.CreateVersion7()}";
@@ -84,5 +90,13 @@ public static class CreditEndpoints
         }
         return TypedResults.Created($"/ops/members/{memberId}/accounts",
             new CreditResult(outcome.PostingId!.Value, outcome.TransactionId!.Value, outcome.LotId, outcome.PaidDebt, outcome.LotPoints));
+    }
+
+    /// <summary>When the member enrolled, if the Ledger has seen their registration (members from before it have none).</summary>
+    private static async Task<DateTimeOffset?> EnrolledAtAsync(NpgsqlDataSource db, Guid memberId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
+            "select registered_at from member_enrolments where member_id = @memberId", new { memberId }, cancellationToken: ct));
     }
 }

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
@@ -10,12 +11,18 @@ namespace Rewards.Ledger.Features.Earning;
 
 /// <summary>
 /// L1: a new member gets an online and an offline account. L19: and, unless it is a re-registration, the welcome
-/// bonus as an earned, non-transferable promotion lot in the online account.
+/// bonus as an earned, non-transferable promotion lot in the online account. L3: the enrolment date is kept, so no
+/// purchase made before it earns.
 /// </summary>
 public sealed class MemberRegisteredConsumer(IServiceProvider services, IOptions<ProgramPolicy> policy) : InboxConsumer<MemberRegistered>(services)
 {
     protected override async Task HandleAsync(MemberRegistered message, NpgsqlTransaction tx, CancellationToken ct)
     {
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            insert into member_enrolments (member_id, registered_at) values (@MemberId, @RegisteredAt)
+            on conflict (member_id) do update set registered_at = greatest(member_enrolments.registered_at, excluded.registered_at)
+            """, new { message.MemberId, message.RegisteredAt }, tx, cancellationToken: ct));
         var session = new LedgerSession(tx, Outbox, Clock.GetUtcNow());
         await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], loadLots: false, ct);
 
