@@ -16,12 +16,11 @@ namespace Rewards.ServiceDefaults.Data;
 public static class DatabaseExtensions
 {
     /// <summary>The pool size when the connection string names none (Npgsql's own default is 100).</summary>
-    public const int DefaultMaxPoolSize = 16;
+    private const int DefaultMaxPoolSize = 16;
 
     private static bool SetsPoolSize(string connectionString) =>
         new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)
-                      || k.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase));
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() is "maxpoolsize" or "maximumpoolsize");
 
     /// <summary>
     /// Registers the service's <see cref="NpgsqlDataSource"/> from ConnectionStrings:{name} and applies, at start-up,

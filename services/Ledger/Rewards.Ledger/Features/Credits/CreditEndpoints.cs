@@ -29,10 +29,10 @@ public sealed record CreditRequest
 public sealed record CreditResult(Guid PostingId, Guid PostingTransactionId, Guid? LotId, long PaidDebt, long LotPoints);
 
 /// <summary>
-/// L12, L13, L19: ops credits. A missed earning dated before the member enrolled is refused (L3). Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
+/// L12, L13, L19: ops credits. Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
 /// with the kind's expiry and transfer rules. Repeats are made safe by the Idempotency-Key header (and, for missed
 /// earnings, by the receipt being creditable only once). They go through <see cref="CreditBatcher"/>, the path partner
-/// purchases use too.
+/// purchases use too. A missed earning dated before the member enrolled is refused (L3).
 /// </summary>
 public static class CreditEndpoints
 {
