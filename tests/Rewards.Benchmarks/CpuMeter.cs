@@ -1,39 +1,38 @@
 namespace Rewards.Benchmarks;
 
 /// <summary>
-/// CPU time used between two readings (from /proc): by the Ledger, by the whole machine and by the busiest process
-/// groups, so a phase reports what each operation costs and who else took the cores, whether or not the machine kept
-/// up with the offered rate.
+/// CPU time used between two readings (from /proc/&lt;pid&gt;/stat): by the Ledger, by all processes together and by
+/// the busiest process groups, so a phase reports what each operation costs and who else took the cores, whether or
+/// not the machine kept up with the offered rate. (The machine-wide counters of /proc/stat are not used: on this
+/// virtual machine they sometimes report less than one process used.)
 /// </summary>
 internal sealed class CpuMeter(int ledgerPid)
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
 
-    private Reading _start = Read();
+    private Dictionary<int, (string Name, double Seconds)> _start = Read();
 
     public void Restart() => _start = Read();
 
-    public (double Ledger, double Machine, string Busiest) Elapsed()
+    public (double Ledger, double AllProcesses, string Busiest) Elapsed()
     {
         var now = Read();
-        var byName = now.Processes
-            .Select(p => (p.Key, Seconds: p.Value.Seconds - (_start.Processes.TryGetValue(p.Key, out var s) ? s.Seconds : 0), p.Value.Name))
+        var used = now
+            .Select(p => (p.Key, Seconds: p.Value.Seconds - (_start.TryGetValue(p.Key, out var s) ? s.Seconds : 0), p.Value.Name))
+            .ToList();
+        var byName = used
             .GroupBy(p => p.Key == ledgerPid ? "ledger" : p.Name)
             .Select(g => (Name: g.Key, Seconds: g.Sum(p => p.Seconds)))
             .Where(g => g.Seconds > 0)
             .OrderByDescending(g => g.Seconds).Take(5);
-        var ledger = now.Processes.GetValueOrDefault(ledgerPid).Seconds - _start.Processes.GetValueOrDefault(ledgerPid).Seconds;
-        return (ledger, now.Machine - _start.Machine, string.Join(", ", byName.Select(g => $"{g.Name} {g.Seconds:0.0} s")));
+        var ledger = used.Where(p => p.Key == ledgerPid).Sum(p => p.Seconds);
+        return (ledger, used.Sum(p => p.Seconds), string.Join(", ", byName.Select(g => $"{g.Name} {g.Seconds:0.0} s")));
     }
 
-    private sealed record Reading(double Machine, Dictionary<int, (string Name, double Seconds)> Processes);
-
-    private static Reading Read()
+    private static Dictionary<int, (string Name, double Seconds)> Read()
     {
-        if (!OperatingSystem.IsLinux()) return new Reading(0, []);
-        // /proc/stat "cpu" line: user nice system idle iowait irq softirq steal …; busy = all but idle and iowait.
-        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(double.Parse).ToArray();
         var processes = new Dictionary<int, (string, double)>();
+        if (!OperatingSystem.IsLinux()) return processes;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
@@ -51,6 +50,6 @@ internal sealed class CpuMeter(int ledgerPid)
                 // The process ended meanwhile.
             }
         }
-        return new Reading((cpu.Sum() - cpu[3] - cpu[4]) / TicksPerSecond, processes);
+        return processes;
     }
 }

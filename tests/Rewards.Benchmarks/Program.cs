@@ -12,8 +12,8 @@ void Print(string line) { Console.WriteLine(line); report.AppendLine(line); }
 // CPU time per operation over the phase just measured: what it costs, whatever the latency did.
 void PrintCpu(LedgerProcess ledger, double operations)
 {
-    var (process, machine, busiest) = ledger.Cpu.Elapsed();
-    Print($"    CPU per operation: Ledger {process * 1e6 / operations:N0} µs, whole machine {machine * 1e6 / operations:N0} µs (busiest: {busiest})");
+    var (process, all, busiest) = ledger.Cpu.Elapsed();
+    Print($"    CPU per operation: Ledger {process * 1e6 / operations:N0} µs, all processes {all * 1e6 / operations:N0} µs (busiest: {busiest})");
 }
 
 Print($"# Ledger benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {options}");
