@@ -93,7 +93,6 @@ internal sealed class LedgerProcess : IAsyncDisposable
             compiled = now;
             if (settled) break;
         }
-        await DrainOutboxAsync();
         return stopwatch.Elapsed;
     }
 
@@ -104,8 +103,13 @@ internal sealed class LedgerProcess : IAsyncDisposable
         return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Waits until the Ledger has published every event it queued (so the next phase runs on an idle service).</summary>
-    public async Task DrainOutboxAsync()
+    /// <summary>
+    /// Brings the system to rest before a phase: the Ledger has published every event it queued, and the tables the
+    /// phases write are vacuumed and analysed. Otherwise a phase pays for the one before (its events, autovacuum's
+    /// work on its dead rows) and runs on the statistics of a younger database, where PostgreSQL may plan every
+    /// execution of a prepared statement anew instead of reusing its generic plan.
+    /// </summary>
+    public async Task SettleAsync()
     {
         await using var conn = new NpgsqlConnection(ConnectionString);
         var stopwatch = Stopwatch.StartNew();
@@ -114,7 +118,8 @@ internal sealed class LedgerProcess : IAsyncDisposable
             if (stopwatch.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException("The outbox did not drain within 10 minutes");
             await Task.Delay(500);
         }
-        if (stopwatch.Elapsed > TimeSpan.FromSeconds(1)) Console.WriteLine($"    outbox drained in {stopwatch.Elapsed.TotalSeconds:0} s");
+        await conn.ExecuteAsync("vacuum (analyze) accounts, lots, postings, allocations, outbox_messages, inbox_messages", commandTimeout: 600);
+        if (stopwatch.Elapsed > TimeSpan.FromSeconds(1)) Console.WriteLine($"    settled in {stopwatch.Elapsed.TotalSeconds:0} s");
     }
 
     public async Task<double> CreditsPerSecondAsync(int clients, int seconds, bool oneMember)
@@ -219,6 +224,7 @@ internal sealed class LedgerProcess : IAsyncDisposable
         // The benchmark's database is hundreds of megabytes; leave the cluster as it was.
         var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString);
+        if (Environment.GetEnvironmentVariable("BENCH_KEEP") is null)
         await conn.ExecuteAsync($"drop database if exists \"{database}\" with (force)");
     }
 }
