@@ -49,6 +49,8 @@ public static class LedgerModule
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CreditBatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CreditBatcher>());
+        builder.Services.AddSingleton<BalanceReader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BalanceReader>());
         builder.Services.AddClockJob<ActivationJob>();
         builder.Services.AddClockJob<ExpiryJob>();
         builder.Services.AddClockJob<ExpiryWarningJob>();

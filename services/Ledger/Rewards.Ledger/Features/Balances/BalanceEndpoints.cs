@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
 using Rewards.ServiceDefaults.Http;
 
@@ -28,44 +27,20 @@ public static class BalanceEndpoints
     public static void MapBalances(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
-        me.MapGet("", (ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => GetAccountsAsync(user.MemberId(), db, ct));
+        me.MapGet("", (ClaimsPrincipal user, BalanceReader balances, CancellationToken ct) => GetAccountsAsync(user.MemberId(), balances, ct));
         me.MapGet("/postings", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, string? cursor, int? limit, CancellationToken ct) =>
             GetPostingsAsync(user.MemberId(), channel, cursor, limit, db, ct));
         me.MapGet("/lots", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(user.MemberId(), channel, db, ct));
 
         var ops = app.MapGroup("/ops/members/{memberId:guid}/accounts").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
-        ops.MapGet("", (Guid memberId, NpgsqlDataSource db, CancellationToken ct) => GetAccountsAsync(memberId, db, ct));
+        ops.MapGet("", (Guid memberId, BalanceReader balances, CancellationToken ct) => GetAccountsAsync(memberId, balances, ct));
         ops.MapGet("/postings", (Guid memberId, NpgsqlDataSource db, string? channel, string? cursor, int? limit, CancellationToken ct) =>
             GetPostingsAsync(memberId, channel, cursor, limit, db, ct));
         ops.MapGet("/lots", (Guid memberId, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(memberId, channel, db, ct));
     }
 
-    public static async Task<Ok<AccountsView>> GetAccountsAsync(Guid memberId, NpgsqlDataSource db, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        // Two index look-ups and no aggregation in SQL: this is the most frequent request of all.
-        var rows = (await conn.QueryAsync<(string Channel, string Bucket, long Points, DateTimeOffset? ExpiresAt)>(new CommandDefinition(
-            """
-            select channel, bucket, balance, null::timestamptz from accounts where member_id = @memberId
-            union all
-            select c.channel, 'next-expiry', e.points, e.expires_at
-            from (values ('online'), ('offline')) c(channel)
-            cross join lateral (
-                select expires_at, sum(remaining)::bigint as points from lots
-                where member_id = @memberId and channel = c.channel and status = 'earned' and remaining > 0
-                group by expires_at order by expires_at limit 1
-            ) e
-            """, new { memberId }, cancellationToken: ct))).AsList();
-        // Held points are still the member's until the order is paid; they are not spendable.
-        return TypedResults.Ok(new AccountsView(memberId, [.. Channel.All.Select(channel =>
-        {
-            long Sum(string bucket) => rows.Where(r => r.Channel == channel && r.Bucket == bucket).Sum(r => r.Points);
-            var (earned, held) = (Sum(Buckets.Earned), Sum(Buckets.Held));
-            var next = rows.FirstOrDefault(r => r.Channel == channel && r.ExpiresAt is not null);
-            return new ChannelBalance(channel, earned + held, Math.Max(0, earned), Sum(Buckets.Pending), held,
-                next.ExpiresAt is { } at ? new NextExpiry(at, next.Points) : null);
-        })]));
-    }
+    public static async Task<Ok<AccountsView>> GetAccountsAsync(Guid memberId, BalanceReader balances, CancellationToken ct) =>
+        TypedResults.Ok(await balances.ReadAsync(memberId, ct));
 
     public static async Task<Results<Ok<PostingsPage>, ValidationProblem>> GetPostingsAsync(
         Guid memberId, string? channel, string? cursor, int? limit, NpgsqlDataSource db, CancellationToken ct)

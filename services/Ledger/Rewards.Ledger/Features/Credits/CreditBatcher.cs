@@ -57,7 +57,8 @@ public sealed record CreditOutcome(
 /// Credits go through here so that concurrent ones share a transaction: each worker takes whatever is queued (up to
 /// <see cref="MaxBatch"/>), locks the accounts involved in id order, applies every credit in memory and writes them
 /// with a few set-based statements and one commit. One bad item does not fail the others: if a batch fails, each of
-/// its credits is retried alone, and only the one at fault gets the error.
+/// its credits is retried alone, and only the one at fault gets the error. Each worker keeps its own connection
+/// (<see cref="WorkerConnection"/>).
 /// </summary>
 public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
     ILogger<CreditBatcher> logger) : BackgroundService
@@ -79,6 +80,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     private async Task RunAsync(CancellationToken stop)
     {
         var batch = new List<Work>(MaxBatch);
+        await using var connection = new WorkerConnection(db);
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stop))
@@ -88,15 +90,17 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 if (batch.Count == 0) continue;
                 try
                 {
-                    await ProcessAsync(batch, stop);
+                    await ProcessAsync(connection, batch, stop);
                 }
                 catch (Exception ex) when (batch.Count > 1 && !stop.IsCancellationRequested)
                 {
                     logger.LogWarning(ex, "A batch of {Count} credits failed; retrying each alone", batch.Count);
-                    foreach (var work in batch) await ProcessAloneAsync(work, stop);
+                    await connection.DropAsync();
+                    foreach (var work in batch) await ProcessAloneAsync(connection, work, stop);
                 }
                 catch (Exception ex)
                 {
+                    await connection.DropAsync();
                     foreach (var work in batch) work.Done.TrySetException(ex);
                 }
             }
@@ -107,23 +111,24 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         while (_queue.Reader.TryRead(out var left)) left.Done.TrySetCanceled(stop);
     }
 
-    private async Task ProcessAloneAsync(Work work, CancellationToken stop)
+    private async Task ProcessAloneAsync(WorkerConnection connection, Work work, CancellationToken stop)
     {
         try
         {
-            await ProcessAsync([work], stop);
+            await ProcessAsync(connection, [work], stop);
         }
         catch (Exception ex)
         {
+            await connection.DropAsync();
             work.Done.TrySetException(ex);
         }
     }
 
-    private async Task ProcessAsync(IReadOnlyList<Work> batch, CancellationToken ct)
+    private async Task ProcessAsync(WorkerConnection connection, IReadOnlyList<Work> batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var outcomes = new CreditOutcome?[batch.Count];
-        await using var conn = await db.OpenConnectionAsync(ct);
+        var conn = await connection.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
 
         // Messages handled before are skipped; their inbox rows commit with the credits.
