@@ -7,13 +7,15 @@ using Channel = Rewards.Ledger.Domain.Channel;
 namespace Rewards.Ledger.Features.Balances;
 
 /// <summary>
-/// Balance reads, the most frequent request of all, go through here: one worker on one kept-open connection
-/// (<see cref="WorkerConnection"/>) takes whatever reads are queued and answers them with one statement (two index
-/// look-ups per member, no aggregation in SQL). A lone read goes out at once; under load, reads share statements.
+/// Balance reads, the most frequent request of all, go through here: two workers, each on its own kept-open connection
+/// (<see cref="WorkerConnection"/>), take whatever reads are queued and answer them with one statement (two index
+/// look-ups per member, no aggregation in SQL). A lone read goes out at once; under load, reads share statements, and
+/// the second worker reads while the first waits for PostgreSQL.
 /// </summary>
 public sealed class BalanceReader(NpgsqlDataSource db, ILogger<BalanceReader> logger) : BackgroundService
 {
     private const int MaxBatch = 128;
+    private const int Workers = 2;
     private readonly Channel<Read> _queue = System.Threading.Channels.Channel.CreateBounded<Read>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.Wait });
 
@@ -24,7 +26,10 @@ public sealed class BalanceReader(NpgsqlDataSource db, ILogger<BalanceReader> lo
         return await read.Done.Task.WaitAsync(ct);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => RunAsync(stoppingToken), stoppingToken)));
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Read>(MaxBatch);
         await using var connection = new WorkerConnection(db);
