@@ -122,6 +122,38 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
         await _api.AssertVerifiedAsync();
     }
 
+    [Fact]
+    [Trait("Rule", "L5")]
+    public async Task Should_explain_each_lots_remaining_by_the_ledger_and_report_a_lot_it_does_not_explain()
+    {
+        await _api.SetClockAsync(Start);
+        var (member, refunded, paysDebt) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await EarnFromOrderAsync(member, refunded, 100.00m, 1000);
+        Assert.Equal(HttpStatusCode.Created, (await _api.TransferAsync(member, "online", "offline", 800)).StatusCode);
+        await _api.PublishAsync(new OrderRefunded { RefundId = Guid.NewGuid(), OrderId = refunded, MemberId = member, RefundUsd = 100.00m, At = _api.Now });
+        Assert.True(await Eventually.TrueAsync(async () => (await _api.BalanceAsync(member)).Total == -800, LedgerApi.Wait));
+
+        await EarnFromOrderAsync(member, paysDebt, 120.00m, 400); // 1,200 pending points activate: 800 pay the debt, the lot keeps 400
+        var lot = (await _api.LotsAsync(member, "online")).Single();
+        Assert.Equal((1200L, 400L), (lot.Amount, lot.Remaining));
+        await _api.AssertVerifiedAsync();
+
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        await conn.ExecuteAsync("update lots set remaining = remaining - 1 where id = @id", new { id = lot.LotId });
+        try
+        {
+            using var ops = _api.Ops();
+            var report = await ops.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
+            Assert.Contains(report.GetProperty("violations").EnumerateArray(), v =>
+                v.GetProperty("rule").GetString() == "lot-rebuilt-from-ledger" && v.GetProperty("detail").GetString()!.Contains($"{lot.LotId} has remaining 399", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await conn.ExecuteAsync("update lots set remaining = remaining + 1 where id = @id", new { id = lot.LotId });
+        }
+        await _api.AssertVerifiedAsync();
+    }
+
     [Theory]
     [InlineData(-800, "0.80", HttpStatusCode.BadRequest)] // the minimum is USD 1.00
     [InlineData(-800, "1.00", HttpStatusCode.Created)]

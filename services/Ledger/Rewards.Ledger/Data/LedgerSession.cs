@@ -212,6 +212,16 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         }
     }
 
+    /// <summary>
+    /// Records that <paramref name="points"/> left <paramref name="lot"/> other than by an allocation to a debit: a
+    /// pending lot voided or forfeited, or returned points that paid a negative balance instead of the lot (L8). With
+    /// the allocations and the expire postings this makes every lot's remaining derivable from the ledger (L5).
+    /// </summary>
+    public void Record(LotRow lot, long points, Guid transactionId, string kind)
+    {
+        if (points != 0) _allocations.Add(new AllocationRow(transactionId, lot.Id, kind, $"{kind}:{lot.Id}", points));
+    }
+
     /// <summary>Gives points back to a lot they were taken from (the negative allocation).</summary>
     public void GiveBack(LotRow lot, long points, Guid transactionId, string kind, string reference)
     {
@@ -266,6 +276,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
             var paysDebt = Math.Min(debt, points);
             debt -= paysDebt;
             _allocations.Add(new AllocationRow(transactionId, lot.Id, allocationKind, entry.Reference, -points));
+            Record(lot, paysDebt, transactionId, "debt-paydown");
             var restored = points - paysDebt;
             if (restored == 0) continue;
             lot.Remaining += restored;

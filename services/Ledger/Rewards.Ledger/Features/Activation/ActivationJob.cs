@@ -80,8 +80,9 @@ public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
         session.Changed(lot);
         if (points > 0)
         {
-            session.Post(new Entry("activate", lot.Reference, $"activate:{lot.Id}", "system:activation", earnedAt, lot.Id),
+            var transactionId = session.Post(new Entry("activate", lot.Reference, $"activate:{lot.Id}", "system:activation", earnedAt, lot.Id),
                 Leg.Of(book.Pending, -points), Leg.Of(book.Earned, points));
+            session.Record(lot, paysDebt, transactionId, "debt-paydown");
             session.Publish(new PointsEarned
             {
                 MemberId = lot.MemberId, Channel = lot.Channel, LotId = lot.Id, Points = points, ExpiresAt = lot.ExpiresAt.Value, At = earnedAt,

@@ -29,7 +29,7 @@ internal static class Clawbacks
         if (lot.Status == "pending")
         {
             voided = Math.Min(claim, lot.Remaining);
-            if (voided > 0) session.Post(entry, Leg.Of(book.Pending, -voided), Leg.System(SystemAccounts.Issuance, voided));
+            if (voided > 0) session.Record(lot, voided, session.Post(entry, Leg.Of(book.Pending, -voided), Leg.System(SystemAccounts.Issuance, voided)), "void");
             lot.Remaining -= voided;
             if (lot.Remaining == 0) lot.Status = "voided";
         }

@@ -63,8 +63,9 @@ internal static class Forfeitures
             }
             foreach (var lot in pending.Values.Where(l => l.Channel == channel))
             {
-                session.Post(new Entry("forfeit", lot.Id.ToString(), $"forfeit:{lot.Id}", $"system:forfeiture ({reason})", session.Now, lot.Id),
+                var transactionId = session.Post(new Entry("forfeit", lot.Id.ToString(), $"forfeit:{lot.Id}", $"system:forfeiture ({reason})", session.Now, lot.Id),
                     Leg.Of(book.Pending, -lot.Remaining), Leg.System(SystemAccounts.Forfeiture, lot.Remaining));
+                session.Record(lot, lot.Remaining, transactionId, "forfeiture");
                 forfeited += lot.Remaining;
                 lot.Remaining = 0;
                 lot.Status = "forfeited";

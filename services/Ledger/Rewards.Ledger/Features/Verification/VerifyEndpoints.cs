@@ -9,7 +9,10 @@ public sealed record Violation(string Rule, Guid? AccountId, Guid? MemberId, str
 
 public sealed record VerifyReport(bool Ok, long AccountsChecked, IReadOnlyList<Violation> Violations);
 
-/// <summary>L18: the ledger's invariants, checked over every account.</summary>
+/// <summary>
+/// L18: the ledger's invariants, checked over every account; and L5: every lot's remaining is what its amount less its
+/// allocations (points taken, given back, voided, forfeited, paid to debt) and its expire postings leave.
+/// </summary>
 public static class VerifyEndpoints
 {
     public static void MapVerification(this IEndpointRouteBuilder app) =>
@@ -60,6 +63,15 @@ public static class VerifyEndpoints
             union all
             select 'lot-remaining-in-range', null, member_id, 'Lot ' || id || ' has remaining ' || remaining || ' of ' || amount
             from lots where remaining < 0 or remaining > amount
+            union all
+            select 'lot-rebuilt-from-ledger', null, l.member_id,
+                   'Lot ' || l.id || ' has remaining ' || l.remaining || ' but its allocations and expire postings leave '
+                   || (l.amount - coalesce(a.points, 0) - coalesce(e.points, 0))
+            from lots l
+            left join (select lot_id, sum(points) as points from allocations group by lot_id) a on a.lot_id = l.id
+            left join (select lot_id, -sum(amount) as points from postings
+                       where kind = 'expire' and seq is not null and lot_id is not null group by lot_id) e on e.lot_id = l.id
+            where l.remaining <> l.amount - coalesce(a.points, 0) - coalesce(e.points, 0)
             """, transaction: tx, cancellationToken: ct)));
 
         var accounts = await conn.ExecuteScalarAsync<long>("select count(*) from accounts", transaction: tx);
