@@ -224,7 +224,6 @@ internal sealed class LedgerProcess : IAsyncDisposable
         // The benchmark's database is hundreds of megabytes; leave the cluster as it was.
         var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString);
-        if (Environment.GetEnvironmentVariable("BENCH_KEEP") is null)
         await conn.ExecuteAsync($"drop database if exists \"{database}\" with (force)");
     }
 }
