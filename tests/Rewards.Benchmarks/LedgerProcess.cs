@@ -75,7 +75,7 @@ internal sealed class LedgerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs credits and balance reads, unmeasured, until the JIT has settled: tiered compilation with dynamic PGO
+    /// Runs credits, balance reads and OrderPaid events, unmeasured, until the JIT has settled: tiered compilation with dynamic PGO
     /// compiles the hot paths three times (tier 0, instrumented, optimised) and on two cores that takes tens of seconds
     /// of load, during which the JIT itself uses a good part of a core. The service runs for days; measure it warm.
     /// </summary>
@@ -87,7 +87,8 @@ internal sealed class LedgerProcess : IAsyncDisposable
         {
             var credits = CreditsPerSecondAsync(32, (int)round.TotalSeconds, oneMember: false);
             var reads = BalanceLatencyAsync(500, (int)round.TotalSeconds);
-            await Task.WhenAll(credits, reads);
+            var events = BrokerEarning.EventsPerSecondAsync(this, _members, 2_000);
+            await Task.WhenAll(credits, reads, events);
             var now = await JitCompiledMethodsAsync();
             var settled = now - compiled < 20 * round.TotalSeconds;
             compiled = now;
