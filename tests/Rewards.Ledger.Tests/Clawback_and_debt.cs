@@ -154,6 +154,28 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
         await _api.AssertVerifiedAsync();
     }
 
+    [Fact]
+    [Trait("Rule", "L18")]
+    public async Task Should_report_postings_whose_account_does_not_exist()
+    {
+        var (missing, transaction) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        await conn.ExecuteAsync(
+            """
+            insert into postings (transaction_id, account_id, kind, amount, effective_at, reference, idempotency_key, caused_by)
+            values (@transaction, @missing, 'test', -5, @at, 'test', 'test', 'test'), (@transaction, @breakage, 'test', 5, @at, 'test', 'test', 'test')
+            """, new { transaction, missing, breakage = Data.SystemAccounts.Breakage, at = _api.Now });
+
+        using var ops = _api.Ops();
+        var report = await ops.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
+        Assert.Contains(report.GetProperty("violations").EnumerateArray(), v =>
+            v.GetProperty("rule").GetString() == "posting-account-exists" && v.GetProperty("accountId").GetGuid() == missing);
+
+        // With the account in place (as a system account: no balance of its own to check) the ledger is whole again.
+        await conn.ExecuteAsync("insert into accounts (id, bucket, created_at) values (@missing, @bucket, now())", new { missing, bucket = $"test-{missing:N}" });
+        await _api.AssertVerifiedAsync();
+    }
+
     [Theory]
     [InlineData(-800, "0.80", HttpStatusCode.BadRequest)] // the minimum is USD 1.00
     [InlineData(-800, "1.00", HttpStatusCode.Created)]

@@ -61,6 +61,9 @@ public static class VerifyEndpoints
             select 'pending-never-negative', a.id, a.member_id, 'Pending balance ' || a.balance
             from accounts a where a.bucket in ('pending', 'held') and a.balance < 0
             union all
+            select 'posting-account-exists', p.account_id, null, count(*) || ' postings name account ' || p.account_id || ', which does not exist'
+            from postings p where not exists (select 1 from accounts a where a.id = p.account_id) group by p.account_id
+            union all
             select 'lot-remaining-in-range', null, member_id, 'Lot ' || id || ' has remaining ' || remaining || ' of ' || amount
             from lots where remaining < 0 or remaining > amount
             union all
