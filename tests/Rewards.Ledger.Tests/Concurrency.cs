@@ -116,4 +116,28 @@ public sealed class Concurrency(LedgerService service) : IClassFixture<LedgerSer
         foreach (var member in members) Assert.Equal(300, (await _api.BalanceAsync(member)).Total); // 300 − 100 given + 100 received
         await _api.AssertVerifiedAsync();
     }
+
+    /// <summary>The credit workers and the balance readers keep their connections open; a restarted or failed-over
+    /// database closes them. The next request must still be answered, on a new connection.</summary>
+    [Fact]
+    [Trait("Rule", "L18")]
+    public async Task Should_credit_and_read_balances_after_the_database_closed_every_connection_of_the_service()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        await _api.PromotionPointsAsync(member, 100, Start.AddDays(30));
+        Assert.Equal(100, (await _api.BalanceAsync(member)).Total);
+
+        await using (var conn = new NpgsqlConnection(service.Host.ConnectionString))
+        {
+            var closed = await conn.ExecuteScalarAsync<long>(
+                "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()) t");
+            Assert.True(closed > 0);
+        }
+
+        Assert.Equal(100, (await _api.BalanceAsync(member)).Total);
+        await _api.PromotionPointsAsync(member, 50, Start.AddDays(30));
+        Assert.Equal(150, (await _api.BalanceAsync(member)).Total);
+        await _api.AssertVerifiedAsync();
+    }
 }

@@ -39,14 +39,25 @@ public sealed class BalanceReader(NpgsqlDataSource db, ILogger<BalanceReader> lo
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var read)) batch.Add(read);
+                Guid[] members = [.. batch.Select(r => r.MemberId).Distinct()];
                 try
                 {
-                    var views = await ReadAllAsync(await connection.OpenAsync(stoppingToken), [.. batch.Select(r => r.MemberId).Distinct()], stoppingToken);
+                    Dictionary<Guid, AccountsView> views;
+                    try
+                    {
+                        views = await ReadAllAsync(await connection.OpenAsync(stoppingToken), members, stoppingToken);
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // The kept connection may have been closed by the server meanwhile: once more on a new one.
+                        logger.LogWarning(ex, "Reading {Count} balances failed; retrying on a new connection", members.Length);
+                        await connection.DropAsync();
+                        views = await ReadAllAsync(await connection.OpenAsync(stoppingToken), members, stoppingToken);
+                    }
                     foreach (var read in batch) read.Done.TrySetResult(views[read.MemberId]);
                 }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                catch (Exception ex)
                 {
-                    logger.LogWarning(ex, "Reading {Count} balances failed", batch.Count);
                     await connection.DropAsync();
                     foreach (var read in batch) read.Done.TrySetException(ex);
                 }

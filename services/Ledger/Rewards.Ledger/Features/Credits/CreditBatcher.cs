@@ -57,8 +57,8 @@ public sealed record CreditOutcome(
 /// Credits go through here so that concurrent ones share a transaction: each worker takes whatever is queued (up to
 /// <see cref="MaxBatch"/>), locks the accounts involved in id order, applies every credit in memory and writes them
 /// with a few set-based statements and one commit. One bad item does not fail the others: if a batch fails, each of
-/// its credits is retried alone, and only the one at fault gets the error. Each worker keeps its own connection
-/// (<see cref="WorkerConnection"/>).
+/// its credits is retried alone on a new connection, and only the one at fault gets the error. Each worker keeps its
+/// own connection (<see cref="WorkerConnection"/>).
 /// </summary>
 public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
     ILogger<CreditBatcher> logger) : BackgroundService
@@ -92,15 +92,15 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 {
                     await ProcessAsync(connection, batch, stop);
                 }
-                catch (Exception ex) when (batch.Count > 1 && !stop.IsCancellationRequested)
+                catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
-                    logger.LogWarning(ex, "A batch of {Count} credits failed; retrying each alone", batch.Count);
+                    // Also when the batch is a single credit: the kept connection may have been closed by the server.
+                    logger.LogWarning(ex, "A batch of {Count} credits failed; retrying each alone on a new connection", batch.Count);
                     await connection.DropAsync();
                     foreach (var work in batch) await ProcessAloneAsync(connection, work, stop);
                 }
                 catch (Exception ex)
                 {
-                    await connection.DropAsync();
                     foreach (var work in batch) work.Done.TrySetException(ex);
                 }
             }
