@@ -214,8 +214,9 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
 
     /// <summary>
     /// Records that <paramref name="points"/> left <paramref name="lot"/> other than by an allocation to a debit: a
-    /// pending lot voided or forfeited, or returned points that paid a negative balance instead of the lot (L8). With
-    /// the allocations and the expire postings this makes every lot's remaining derivable from the ledger (L5).
+    /// pending lot voided or forfeited, or points activated or returned into the lot that paid a negative balance
+    /// instead (L8). With the allocations and the expire postings this makes every lot's remaining derivable from the
+    /// ledger (L5); /ops/verify checks it.
     /// </summary>
     public void Record(LotRow lot, long points, Guid transactionId, string kind)
     {

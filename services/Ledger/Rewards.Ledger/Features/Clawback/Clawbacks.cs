@@ -29,7 +29,11 @@ internal static class Clawbacks
         if (lot.Status == "pending")
         {
             voided = Math.Min(claim, lot.Remaining);
-            if (voided > 0) session.Record(lot, voided, session.Post(entry, Leg.Of(book.Pending, -voided), Leg.System(SystemAccounts.Issuance, voided)), "void");
+            if (voided > 0)
+            {
+                var transactionId = session.Post(entry, Leg.Of(book.Pending, -voided), Leg.System(SystemAccounts.Issuance, voided));
+                session.Record(lot, voided, transactionId, "void");
+            }
             lot.Remaining -= voided;
             if (lot.Remaining == 0) lot.Status = "voided";
         }
