@@ -2,6 +2,8 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Rewards.ServiceDefaults.Jobs;
+using Rewards.ServiceDefaults.Messaging;
 using Rewards.Testing;
 
 namespace Rewards.ServiceDefaults.Tests;
@@ -99,5 +101,29 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
         Assert.Contains("Unknown message type", failed.LastError, StringComparison.Ordinal);
         Assert.True(failed.NextAttemptAt > DateTimeOffset.UtcNow, "a failed row waits for its back-off");
         Assert.NotNull((await host.OutboxRowAsync(good))!.PublishedAt);
+    }
+
+    [Fact]
+    public async Task Should_delete_published_rows_after_the_retention_and_keep_the_rest()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var (old, recent, unsent) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await using (var conn = new NpgsqlConnection(host.ConnectionString))
+        {
+            await conn.ExecuteAsync(
+                """
+                insert into outbox_messages (message_id, message_type, body, created_at, next_attempt_at, published_at) values
+                    (@old, 'Rewards.Contracts.Ledger.PointsPending', '{}', @longAgo, @longAgo, @longAgo),
+                    (@recent, 'Rewards.Contracts.Ledger.PointsPending', '{}', @longAgo, @longAgo, @lately),
+                    (@unsent, 'Rewards.Contracts.NoSuchEvent', '{}', @longAgo, @later, null)
+                """, new { old, recent, unsent, longAgo = now.AddDays(-30), lately = now.AddDays(-6), later = now.AddDays(1) });
+        }
+
+        var job = host.Host.Services.GetServices<IClockJob>().OfType<OutboxCleanupJob>().Single();
+        Assert.StartsWith("deleted", await job.RunAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        Assert.Null(await host.OutboxRowAsync(old));
+        Assert.NotNull(await host.OutboxRowAsync(recent));
+        Assert.NotNull(await host.OutboxRowAsync(unsent));
     }
 }

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Rewards.ServiceDefaults.Jobs;
 
 namespace Rewards.ServiceDefaults.Messaging;
 
@@ -19,7 +20,7 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// MassTransit on RabbitMQ (quorum queues, publisher confirms, retry then the endpoint's _error queue),
-    /// queues named "{service}-{consumer}", plus the outbox and its relay.
+    /// queues named "{service}-{consumer}", plus the outbox, its relay and the clean-up of published rows.
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, string serviceName,
         Action<IBusRegistrationConfigurator>? configure = null)
@@ -30,6 +31,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<WakeSignal>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddClockJob<OutboxCleanupJob>();
 
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {
