@@ -31,20 +31,25 @@ public sealed class Outbox(TimeProvider clock, WakeSignal signal)
     /// <summary>Adds <paramref name="messages"/> (each published as its runtime type) in one statement.</summary>
     public async Task EnqueueManyAsync(NpgsqlTransaction tx, IReadOnlyCollection<object> messages, CancellationToken ct = default)
     {
-        var now = clock.GetUtcNow();
-        await tx.Connection!.ExecuteAsync(new CommandDefinition(
-            """
+        await using var batch = new NpgsqlBatch(tx.Connection, tx) { BatchCommands = { EnqueueManyCommand(messages) } };
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The statement of <see cref="EnqueueManyAsync"/>, for a caller that sends it with others in one round trip.</summary>
+    public NpgsqlBatchCommand EnqueueManyCommand(IReadOnlyCollection<object> messages) =>
+        new("""
             insert into outbox_messages (message_id, message_type, body, created_at, next_attempt_at)
             select id, type, body::jsonb, @now, @now from unnest(@ids, @types, @bodies) as m(id, type, body)
-            """,
-            new
+            """)
+        {
+            Parameters =
             {
-                ids = messages.Select(_ => Guid.CreateVersion7()).ToArray(),
-                types = messages.Select(m => m.GetType().FullName!).ToArray(),
-                bodies = messages.Select(m => JsonSerializer.Serialize(m, m.GetType(), Json)).ToArray(),
-                now,
-            }, tx, cancellationToken: ct));
-    }
+                new("ids", messages.Select(_ => Guid.CreateVersion7()).ToArray()),
+                new("types", messages.Select(m => m.GetType().FullName!).ToArray()),
+                new("bodies", messages.Select(m => JsonSerializer.Serialize(m, m.GetType(), Json)).ToArray()),
+                new("now", clock.GetUtcNow()),
+            },
+        };
 
     /// <summary>Wakes the relay at once instead of at its next poll; call after committing.</summary>
     public void Flush() => signal.Raise();

@@ -341,13 +341,14 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
 
     public void Publish(object message) => _events.Add(message);
 
-    /// <summary>Writes everything the session did in a handful of set-based statements.</summary>
+    /// <summary>Writes everything the session did in a handful of set-based statements, sent in one round trip.</summary>
     public async Task SaveAsync(CancellationToken ct)
     {
+        await using var batch = new NpgsqlBatch(Connection, tx);
+        void Add(string sql, object parameters) => batch.BatchCommands.Add(Statement(sql, parameters));
         if (_newLots.Count > 0)
         {
-            await Connection.ExecuteAsync(new CommandDefinition(
-                """
+            Add("""
                 insert into lots (id, member_id, channel, source, reference, amount, remaining, status, earned_at, expires_at,
                                   activate_after, transferable, origin_lot_id, created_at)
                 select *, @now from unnest(@ids, @members, @channels, @sources, @references, @amounts, @remainings, @statuses,
@@ -362,13 +363,12 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                     earned = _newLots.Select(l => l.EarnedAt).ToArray(), expires = _newLots.Select(l => l.ExpiresAt).ToArray(),
                     activates = _newLots.Select(l => l.ActivateAfter).ToArray(), transferables = _newLots.Select(l => l.Transferable).ToArray(),
                     origins = _newLots.Select(l => l.OriginLotId).ToArray(), now,
-                }, tx, cancellationToken: ct));
+                });
         }
         if (_changedLots.Count > 0)
         {
             var lots = _changedLots.ToArray();
-            await Connection.ExecuteAsync(new CommandDefinition(
-                """
+            Add("""
                 update lots set remaining = c.remaining, status = c.status, earned_at = c.earned_at, expires_at = c.expires_at,
                                 activate_after = c.activate_after, clawed_back = c.clawed_back
                 from unnest(@ids, @remainings, @statuses, @earned, @expires, @activates, @clawed)
@@ -381,12 +381,11 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                     statuses = lots.Select(l => l.Status).ToArray(), earned = lots.Select(l => l.EarnedAt).ToArray(),
                     expires = lots.Select(l => l.ExpiresAt).ToArray(), activates = lots.Select(l => l.ActivateAfter).ToArray(),
                     clawed = lots.Select(l => l.ClawedBack).ToArray(),
-                }, tx, cancellationToken: ct));
+                });
         }
         if (_postings.Count > 0)
         {
-            await Connection.ExecuteAsync(new CommandDefinition(
-                """
+            Add("""
                 insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
                                       reference, idempotency_key, caused_by, lot_id)
                 select * from unnest(@ids, @transactions, @accounts, @seqs, @kinds, @amounts, @balances, @ats, @references, @keys, @causes, @lots)
@@ -399,12 +398,11 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                     balances = _postings.Select(p => p.BalanceAfter).ToArray(), ats = _postings.Select(p => p.EffectiveAt).ToArray(),
                     references = _postings.Select(p => p.Reference).ToArray(), keys = _postings.Select(p => p.IdempotencyKey).ToArray(),
                     causes = _postings.Select(p => p.CausedBy).ToArray(), lots = _postings.Select(p => p.LotId).ToArray(),
-                }, tx, cancellationToken: ct));
+                });
         }
         if (_allocations.Count > 0)
         {
-            await Connection.ExecuteAsync(new CommandDefinition(
-                """
+            Add("""
                 insert into allocations (transaction_id, lot_id, kind, reference, points, created_at)
                 select *, @now from unnest(@transactions, @lots, @kinds, @references, @points)
                 """,
@@ -413,19 +411,29 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                     transactions = _allocations.Select(a => a.TransactionId).ToArray(), lots = _allocations.Select(a => a.LotId).ToArray(),
                     kinds = _allocations.Select(a => a.Kind).ToArray(), references = _allocations.Select(a => a.Reference).ToArray(),
                     points = _allocations.Select(a => a.Points).ToArray(), now,
-                }, tx, cancellationToken: ct));
+                });
         }
         var accounts = _books.Values.SelectMany(b => new[] { b.Earned, b.Pending, b.Held }).Where(a => a.Changed).ToArray();
         if (accounts.Length > 0)
         {
-            await Connection.ExecuteAsync(new CommandDefinition(
-                """
+            Add("""
                 update accounts set balance = c.balance, last_seq = c.last_seq
                 from unnest(@ids, @balances, @seqs) as c(id, balance, last_seq) where accounts.id = c.id
                 """,
-                new { ids = accounts.Select(a => a.Id).ToArray(), balances = accounts.Select(a => a.Balance).ToArray(), seqs = accounts.Select(a => a.LastSeq).ToArray() },
-                tx, cancellationToken: ct));
+                new { ids = accounts.Select(a => a.Id).ToArray(), balances = accounts.Select(a => a.Balance).ToArray(), seqs = accounts.Select(a => a.LastSeq).ToArray() });
         }
-        if (_events.Count > 0) await outbox.EnqueueManyAsync(tx, _events, ct);
+        if (_events.Count > 0) batch.BatchCommands.Add(outbox.EnqueueManyCommand(_events));
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A statement with <paramref name="parameters"/>' properties as its named parameters (arrays go as arrays).</summary>
+    private static NpgsqlBatchCommand Statement(string sql, object parameters)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        foreach (var property in parameters.GetType().GetProperties())
+        {
+            statement.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(parameters) ?? DBNull.Value));
+        }
+        return statement;
     }
 }
