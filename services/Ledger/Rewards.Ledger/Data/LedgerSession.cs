@@ -345,7 +345,12 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     public async Task SaveAsync(CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(Connection, tx);
-        void Add(string sql, object parameters) => batch.BatchCommands.Add(Statement(sql, parameters));
+        void Add(string sql, params (string Name, object? Value)[] parameters)
+        {
+            var statement = new NpgsqlBatchCommand(sql);
+            foreach (var (name, value) in parameters) statement.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
+            batch.BatchCommands.Add(statement);
+        }
         if (_newLots.Count > 0)
         {
             Add("""
@@ -354,16 +359,18 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                 select *, @now from unnest(@ids, @members, @channels, @sources, @references, @amounts, @remainings, @statuses,
                                            @earned, @expires, @activates, @transferables, @origins)
                 """,
-                new
-                {
-                    ids = _newLots.Select(l => l.Id).ToArray(), members = _newLots.Select(l => l.MemberId).ToArray(),
-                    channels = _newLots.Select(l => l.Channel).ToArray(), sources = _newLots.Select(l => l.Source).ToArray(),
-                    references = _newLots.Select(l => l.Reference).ToArray(), amounts = _newLots.Select(l => l.Amount).ToArray(),
-                    remainings = _newLots.Select(l => l.Remaining).ToArray(), statuses = _newLots.Select(l => l.Status).ToArray(),
-                    earned = _newLots.Select(l => l.EarnedAt).ToArray(), expires = _newLots.Select(l => l.ExpiresAt).ToArray(),
-                    activates = _newLots.Select(l => l.ActivateAfter).ToArray(), transferables = _newLots.Select(l => l.Transferable).ToArray(),
-                    origins = _newLots.Select(l => l.OriginLotId).ToArray(), now,
-                });
+                ("ids", _newLots.Select(l => l.Id).ToArray()), ("members", _newLots.Select(l => l.MemberId).ToArray()),
+                ("channels", _newLots.Select(l => l.Channel).ToArray()),
+                ("sources", _newLots.Select(l => l.Source).ToArray()),
+                ("references", _newLots.Select(l => l.Reference).ToArray()),
+                ("amounts", _newLots.Select(l => l.Amount).ToArray()),
+                ("remainings", _newLots.Select(l => l.Remaining).ToArray()),
+                ("statuses", _newLots.Select(l => l.Status).ToArray()),
+                ("earned", _newLots.Select(l => l.EarnedAt).ToArray()),
+                ("expires", _newLots.Select(l => l.ExpiresAt).ToArray()),
+                ("activates", _newLots.Select(l => l.ActivateAfter).ToArray()),
+                ("transferables", _newLots.Select(l => l.Transferable).ToArray()),
+                ("origins", _newLots.Select(l => l.OriginLotId).ToArray()), ("now", now));
         }
         if (_changedLots.Count > 0)
         {
@@ -375,13 +382,11 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                      as c(id, remaining, status, earned_at, expires_at, activate_after, clawed_back)
                 where lots.id = c.id
                 """,
-                new
-                {
-                    ids = lots.Select(l => l.Id).ToArray(), remainings = lots.Select(l => l.Remaining).ToArray(),
-                    statuses = lots.Select(l => l.Status).ToArray(), earned = lots.Select(l => l.EarnedAt).ToArray(),
-                    expires = lots.Select(l => l.ExpiresAt).ToArray(), activates = lots.Select(l => l.ActivateAfter).ToArray(),
-                    clawed = lots.Select(l => l.ClawedBack).ToArray(),
-                });
+                ("ids", lots.Select(l => l.Id).ToArray()), ("remainings", lots.Select(l => l.Remaining).ToArray()),
+                ("statuses", lots.Select(l => l.Status).ToArray()), ("earned", lots.Select(l => l.EarnedAt).ToArray()),
+                ("expires", lots.Select(l => l.ExpiresAt).ToArray()),
+                ("activates", lots.Select(l => l.ActivateAfter).ToArray()),
+                ("clawed", lots.Select(l => l.ClawedBack).ToArray()));
         }
         if (_postings.Count > 0)
         {
@@ -390,15 +395,17 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                                       reference, idempotency_key, caused_by, lot_id)
                 select * from unnest(@ids, @transactions, @accounts, @seqs, @kinds, @amounts, @balances, @ats, @references, @keys, @causes, @lots)
                 """,
-                new
-                {
-                    ids = _postings.Select(p => p.Id).ToArray(), transactions = _postings.Select(p => p.TransactionId).ToArray(),
-                    accounts = _postings.Select(p => p.AccountId).ToArray(), seqs = _postings.Select(p => p.Seq).ToArray(),
-                    kinds = _postings.Select(p => p.Kind).ToArray(), amounts = _postings.Select(p => p.Amount).ToArray(),
-                    balances = _postings.Select(p => p.BalanceAfter).ToArray(), ats = _postings.Select(p => p.EffectiveAt).ToArray(),
-                    references = _postings.Select(p => p.Reference).ToArray(), keys = _postings.Select(p => p.IdempotencyKey).ToArray(),
-                    causes = _postings.Select(p => p.CausedBy).ToArray(), lots = _postings.Select(p => p.LotId).ToArray(),
-                });
+                ("ids", _postings.Select(p => p.Id).ToArray()),
+                ("transactions", _postings.Select(p => p.TransactionId).ToArray()),
+                ("accounts", _postings.Select(p => p.AccountId).ToArray()),
+                ("seqs", _postings.Select(p => p.Seq).ToArray()), ("kinds", _postings.Select(p => p.Kind).ToArray()),
+                ("amounts", _postings.Select(p => p.Amount).ToArray()),
+                ("balances", _postings.Select(p => p.BalanceAfter).ToArray()),
+                ("ats", _postings.Select(p => p.EffectiveAt).ToArray()),
+                ("references", _postings.Select(p => p.Reference).ToArray()),
+                ("keys", _postings.Select(p => p.IdempotencyKey).ToArray()),
+                ("causes", _postings.Select(p => p.CausedBy).ToArray()),
+                ("lots", _postings.Select(p => p.LotId).ToArray()));
         }
         if (_allocations.Count > 0)
         {
@@ -406,12 +413,11 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                 insert into allocations (transaction_id, lot_id, kind, reference, points, created_at)
                 select *, @now from unnest(@transactions, @lots, @kinds, @references, @points)
                 """,
-                new
-                {
-                    transactions = _allocations.Select(a => a.TransactionId).ToArray(), lots = _allocations.Select(a => a.LotId).ToArray(),
-                    kinds = _allocations.Select(a => a.Kind).ToArray(), references = _allocations.Select(a => a.Reference).ToArray(),
-                    points = _allocations.Select(a => a.Points).ToArray(), now,
-                });
+                ("transactions", _allocations.Select(a => a.TransactionId).ToArray()),
+                ("lots", _allocations.Select(a => a.LotId).ToArray()),
+                ("kinds", _allocations.Select(a => a.Kind).ToArray()),
+                ("references", _allocations.Select(a => a.Reference).ToArray()),
+                ("points", _allocations.Select(a => a.Points).ToArray()), ("now", now));
         }
         var accounts = _books.Values.SelectMany(b => new[] { b.Earned, b.Pending, b.Held }).Where(a => a.Changed).ToArray();
         if (accounts.Length > 0)
@@ -420,20 +426,10 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                 update accounts set balance = c.balance, last_seq = c.last_seq
                 from unnest(@ids, @balances, @seqs) as c(id, balance, last_seq) where accounts.id = c.id
                 """,
-                new { ids = accounts.Select(a => a.Id).ToArray(), balances = accounts.Select(a => a.Balance).ToArray(), seqs = accounts.Select(a => a.LastSeq).ToArray() });
+                ("ids", accounts.Select(a => a.Id).ToArray()), ("balances", accounts.Select(a => a.Balance).ToArray()),
+                ("seqs", accounts.Select(a => a.LastSeq).ToArray()));
         }
         if (_events.Count > 0) batch.BatchCommands.Add(outbox.EnqueueManyCommand(_events));
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>A statement with <paramref name="parameters"/>' properties as its named parameters (arrays go as arrays).</summary>
-    private static NpgsqlBatchCommand Statement(string sql, object parameters)
-    {
-        var statement = new NpgsqlBatchCommand(sql);
-        foreach (var property in parameters.GetType().GetProperties())
-        {
-            statement.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(parameters) ?? DBNull.Value));
-        }
-        return statement;
     }
 }
