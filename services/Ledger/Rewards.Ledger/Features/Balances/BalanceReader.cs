@@ -39,21 +39,9 @@ public sealed class BalanceReader(NpgsqlDataSource db, ILogger<BalanceReader> lo
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var read)) batch.Add(read);
-                Guid[] members = [.. batch.Select(r => r.MemberId).Distinct()];
                 try
                 {
-                    Dictionary<Guid, AccountsView> views;
-                    try
-                    {
-                        views = await ReadAllAsync(await connection.OpenAsync(stoppingToken), members, stoppingToken);
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        // The kept connection may have been closed by the server meanwhile: once more on a new one.
-                        logger.LogWarning(ex, "Reading {Count} balances failed; retrying on a new connection", members.Length);
-                        await connection.DropAsync();
-                        views = await ReadAllAsync(await connection.OpenAsync(stoppingToken), members, stoppingToken);
-                    }
+                    var views = await ReadWithRetryAsync(connection, [.. batch.Select(r => r.MemberId).Distinct()], stoppingToken);
                     foreach (var read in batch) read.Done.TrySetResult(views[read.MemberId]);
                 }
                 catch (Exception ex)
@@ -67,6 +55,21 @@ public sealed class BalanceReader(NpgsqlDataSource db, ILogger<BalanceReader> lo
         {
         }
         while (_queue.Reader.TryRead(out var left)) left.Done.TrySetCanceled(stoppingToken);
+    }
+
+    private async Task<Dictionary<Guid, AccountsView>> ReadWithRetryAsync(WorkerConnection connection, Guid[] members, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadAllAsync(await connection.OpenAsync(ct), members, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // The kept connection may have been closed by the server meanwhile: once more on a new one.
+            logger.LogWarning(ex, "Reading {Count} balances failed; retrying on a new connection", members.Length);
+            await connection.DropAsync();
+            return await ReadAllAsync(await connection.OpenAsync(ct), members, ct);
+        }
     }
 
     private static async Task<Dictionary<Guid, AccountsView>> ReadAllAsync(NpgsqlConnection conn, Guid[] members, CancellationToken ct)
