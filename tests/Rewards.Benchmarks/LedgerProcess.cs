@@ -136,8 +136,12 @@ internal sealed class LedgerProcess : IAsyncDisposable
             while (stopwatch.Elapsed < until)
             {
                 var member = oneMember ? hot : _members[random.Next(_members.Length)];
-                var response = await _http.PostAsJsonAsync($"/ops/members/{member}/credits",
-                    new { channel = "online", points = 10, kind = "correction", reason = "benchmark" });
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/ops/members/{member}/credits")
+                {
+                    Content = JsonContent.Create(new { channel = "online", points = 10, kind = "correction", reason = "benchmark" }),
+                    Headers = { { "Idempotency-Key", Guid.NewGuid().ToString() } },
+                };
+                using var response = await _http.SendAsync(request);
                 if (response.IsSuccessStatusCode) Interlocked.Increment(ref done);
                 else Interlocked.Increment(ref failed);
             }

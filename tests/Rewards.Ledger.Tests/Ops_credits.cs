@@ -50,6 +50,47 @@ public sealed class Ops_credits(LedgerService service) : IClassFixture<LedgerSer
     }
 
     [Fact]
+    [Trait("Rule", "L13")]
+    public async Task Should_replay_the_first_response_to_a_repeated_key_and_refuse_the_key_for_another_credit()
+    {
+        var memberId = Guid.NewGuid();
+        var body = new { channel = "online", points = 300, kind = "correction", reason = "Points lost in a migration" };
+        var key = Guid.NewGuid().ToString();
+
+        var first = await CreditAsync(memberId, body, key);
+        var repeat = await CreditAsync(memberId, body, key);
+        var other = await CreditAsync(memberId, body with { points = 301 }, key);
+        var elsewhere = await CreditAsync(Guid.NewGuid(), body, key);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.Created, repeat.StatusCode);
+        Assert.Equal("true", repeat.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), await repeat.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("application/json", repeat.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal("/problems/idempotency-key-reuse", await ProblemTypeAsync(other));
+        Assert.Equal(HttpStatusCode.Conflict, elsewhere.StatusCode);
+        Assert.Equal("/problems/idempotency-key-reuse", await ProblemTypeAsync(elsewhere));
+        Assert.Equal(300, (await OnlineAsync(memberId)).GetProperty("balance").GetInt64());
+    }
+
+    [Fact]
+    [Trait("Rule", "L13")]
+    public async Task Should_let_a_corrected_request_use_the_key_of_a_refused_one()
+    {
+        var memberId = Guid.NewGuid();
+        var key = Guid.NewGuid().ToString();
+
+        var refused = await CreditAsync(memberId, new { channel = "online", points = 0, kind = "correction", reason = "Typo" }, key);
+        var corrected = await CreditAsync(memberId, new { channel = "online", points = 10, kind = "correction", reason = "Typo" }, key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+        Assert.Equal(10, (await OnlineAsync(memberId)).GetProperty("balance").GetInt64());
+    }
+
+    [Fact]
     [Trait("Rule", "L19")]
     public async Task Should_grant_a_promotion_only_with_an_expiry_and_never_as_transferable()
     {

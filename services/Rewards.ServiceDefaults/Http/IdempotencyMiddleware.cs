@@ -13,6 +13,8 @@ namespace Rewards.ServiceDefaults.Http;
 /// 409 /problems/idempotency-key-reuse; a repeat while the first is still running gets 409
 /// /problems/idempotency-key-in-progress. Server errors (5xx) are not stored, so the client can retry. Keys are
 /// scoped per caller (token subject, or anonymous) and kept for <see cref="IdempotencyCleanupJob.Retention"/>.
+/// An endpoint marked <see cref="IdempotencyRecords.WithIdempotencyInTransaction"/> gets the checked key as an
+/// <see cref="IdempotencyClaim"/> instead, and records it in the transaction of its own change (no extra commits).
 /// </summary>
 public sealed class IdempotencyMiddleware(RequestDelegate next)
 {
@@ -39,6 +41,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         var scope = context.User.FindFirst("sub")?.Value ?? "anonymous";
         var hash = await HashAsync(request, context.RequestAborted);
         var ct = context.RequestAborted;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IdempotencyInTransaction>() is not null)
+        {
+            context.Features.Set(new IdempotencyClaim(scope, key, hash));
+            await next(context);
+            return;
+        }
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             var claimed = await conn.ExecuteAsync(new CommandDefinition(
@@ -48,12 +56,12 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
                 """, new { scope, key, hash, now = clock.GetUtcNow() }, cancellationToken: ct));
             if (claimed == 0)
             {
-                var first = await conn.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition(
+                var first = await conn.QuerySingleOrDefaultAsync<IdempotencyRecord>(new CommandDefinition(
                     """
                     select request_hash as RequestHash, status_code as StatusCode, content_type as ContentType, body
                     from idempotency_keys where scope = @scope and key = @key
                     """, new { scope, key }, cancellationToken: ct));
-                await ReplayAsync(context, first, hash);
+                await new IdempotentReplay(first, hash).ExecuteAsync(context);
                 return;
             }
         }
@@ -90,25 +98,6 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         await buffer.CopyToAsync(original, ct);
     }
 
-    private static async Task ReplayAsync(HttpContext context, StoredResponse? first, string hash)
-    {
-        if (first is not null && first.RequestHash != hash)
-        {
-            await WriteProblemAsync(context, 409, "idempotency-key-reuse", "This Idempotency-Key was used for a different request");
-            return;
-        }
-        if (first?.StatusCode is not { } status)
-        {
-            context.Response.Headers.RetryAfter = "1";
-            await WriteProblemAsync(context, 409, "idempotency-key-in-progress", "The first request with this Idempotency-Key is still being processed");
-            return;
-        }
-        context.Response.StatusCode = status;
-        context.Response.ContentType = first.ContentType;
-        context.Response.Headers["Idempotent-Replayed"] = "true";
-        if (first!.Body is { Length: > 0 } body) await context.Response.Body.WriteAsync(body, context.RequestAborted);
-    }
-
     private static async Task<string> HashAsync(HttpRequest request, CancellationToken ct)
     {
         request.EnableBuffering();
@@ -140,8 +129,6 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = $"/problems/{slug}", Title = title },
             options: null, contentType: "application/problem+json");
     }
-
-    private sealed record StoredResponse(string RequestHash, int? StatusCode, string? ContentType, byte[]? Body);
 }
 
 /// <summary>Deletes idempotency records older than the retention period.</summary>

@@ -26,6 +26,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     private readonly List<PostingRow> _postings = [];
     private readonly List<AllocationRow> _allocations = [];
     private readonly List<object> _events = [];
+    private readonly List<NpgsqlBatchCommand> _alsoSaved = [];
     private readonly HashSet<(Guid, string)> _keys = [];
     private bool _locked;
 
@@ -341,6 +342,9 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
 
     public void Publish(object message) => _events.Add(message);
 
+    /// <summary>A statement of the caller's to send with the session's writes (in the same round trip).</summary>
+    public void SaveAlso(NpgsqlBatchCommand statement) => _alsoSaved.Add(statement);
+
     /// <summary>Writes everything the session did in a handful of set-based statements, sent in one round trip.</summary>
     public async Task SaveAsync(CancellationToken ct)
     {
@@ -430,6 +434,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                 ("seqs", accounts.Select(a => a.LastSeq).ToArray()));
         }
         if (_events.Count > 0) batch.BatchCommands.Add(outbox.EnqueueManyCommand(_events));
+        foreach (var statement in _alsoSaved) batch.BatchCommands.Add(statement);
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
     }
 }

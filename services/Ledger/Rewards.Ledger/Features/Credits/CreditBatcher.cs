@@ -6,6 +6,7 @@ using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
+using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Ledger.Features.Credits;
@@ -35,7 +36,14 @@ public sealed record CreditCommand
     public Guid? OrderId { get; init; }
     public Guid? InboxMessageId { get; init; }
     public string? InboxConsumer { get; init; }
+    public CreditIdempotency? Idempotency { get; init; }
 }
+
+/// <summary>
+/// An HTTP credit's Idempotency-Key, recorded in the credit's transaction with the response <see cref="Respond"/> makes
+/// of its outcome; a repeat gets <see cref="CreditStatus.KeyUsedBefore"/> and that response.
+/// </summary>
+public sealed record CreditIdempotency(IdempotencyClaim Claim, Func<CreditOutcome, IdempotencyRecord> Respond);
 
 public enum CreditStatus
 {
@@ -48,10 +56,13 @@ public enum CreditStatus
     AlreadyHandled,
     /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases; nor does a cancelled order.</summary>
     NotEligible,
+    /// <summary>The Idempotency-Key was recorded before, with <see cref="CreditOutcome.FirstResponse"/>.</summary>
+    KeyUsedBefore,
 }
 
 public sealed record CreditOutcome(
-    CreditStatus Status, Guid? PostingId = null, Guid? TransactionId = null, Guid? LotId = null, long PaidDebt = 0, long LotPoints = 0);
+    CreditStatus Status, Guid? PostingId = null, Guid? TransactionId = null, Guid? LotId = null, long PaidDebt = 0, long LotPoints = 0,
+    IdempotencyRecord? FirstResponse = null);
 
 /// <summary>
 /// Credits go through here so that concurrent ones share a transaction: each worker takes whatever is queued (up to
@@ -152,6 +163,8 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var session = new LedgerSession(tx, outbox, now);
         var live = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null).ToList();
         await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), loadLots: false, ct);
+        var recorded = await IdempotencyRecords.FindAsync(tx, [.. live.Select(i => batch[i].Command.Idempotency?.Claim).OfType<IdempotencyClaim>()], ct);
+        var recording = new List<(IdempotencyClaim, IdempotencyRecord)>();
         var earlier = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
         var deliveries = await DeliveriesAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
         var leaving = await LeavingMembersAsync(conn, tx, [.. live.Where(i => batch[i].Command.Source == LotSource.Purchase).Select(i => batch[i].Command.MemberId)], ct);
@@ -160,6 +173,12 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         foreach (var i in live)
         {
             var command = batch[i].Command;
+            var claim = command.Idempotency?.Claim;
+            if (claim is not null && recorded.TryGetValue((claim.Scope, claim.Key), out var firstResponse))
+            {
+                outcomes[i] = new CreditOutcome(CreditStatus.KeyUsedBefore, FirstResponse: firstResponse);
+                continue;
+            }
             var book = session.Book(command.MemberId, command.Channel);
             if (KeysOf(book, command).Select(k => earlier.GetValueOrDefault(k)).FirstOrDefault(o => o is not null) is { } first)
             {
@@ -175,11 +194,18 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 ? CreditPending(session, book, command, deliveries.TryGetValue(orderId, out var at) ? at : null)
                 : CreditEarned(session, book, command);
             outcomes[i] = outcome;
+            if (command.Idempotency is { } idempotency)
+            {
+                var response = idempotency.Respond(outcome);
+                recorded[(idempotency.Claim.Scope, idempotency.Claim.Key)] = response;
+                recording.Add((idempotency.Claim, response));
+            }
             foreach (var key in KeysOf(book, command))
             {
                 earlier[key] = outcome with { Status = key.StartsWith("receipt|", StringComparison.Ordinal) ? CreditStatus.ReceiptAlreadyCredited : CreditStatus.AlreadyCredited };
             }
         }
+        if (recording.Count > 0) session.SaveAlso(IdempotencyRecords.InsertCommand(recording, now));
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Flush();

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text.Json;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Mvc;
@@ -32,7 +34,8 @@ public sealed record CreditResult(Guid PostingId, Guid PostingTransactionId, Gui
 /// L12, L13, L19: ops credits. Each is one transaction: debt is paid down first (L8), the rest becomes an earned lot
 /// with the kind's expiry and transfer rules. Repeats are made safe by the Idempotency-Key header (and, for missed
 /// earnings, by the receipt being creditable only once). They go through <see cref="CreditBatcher"/>, the path partner
-/// purchases use too. A missed earning dated before the member enrolled is refused (L3).
+/// purchases use too; the key and the response are recorded in the credit's transaction, so a keyed credit costs no
+/// commit of its own. A missed earning dated before the member enrolled is refused (L3).
 /// </summary>
 public static class CreditEndpoints
 {
@@ -45,13 +48,16 @@ public static class CreditEndpoints
 
     public static void MapCredits(this IEndpointRouteBuilder app) =>
         app.MapPost("/ops/members/{memberId:guid}/credits", CreditAsync).WithTags("Ops: accounts")
-            .RequireAuthorization(AuthExtensions.OpsPolicy)
+            .RequireAuthorization(AuthExtensions.OpsPolicy).WithIdempotencyInTransaction()
             .WithSummary("Credit points to a member: correction (L13), promotion (L19) or missed earning (L12)");
 
-    public static async Task<Results<Created<CreditResult>, ValidationProblem, ProblemHttpResult>> CreditAsync(
-        Guid memberId, CreditRequest request, ClaimsPrincipal user, CreditBatcher credits, NpgsqlDataSource db, TimeProvider clock,
-        IOptions<ProgramPolicy> policy, [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
+    public static async Task<Results<Created<CreditResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> CreditAsync(
+        Guid memberId, CreditRequest request, HttpContext context, CreditBatcher credits, NpgsqlDataSource db, TimeProvider clock,
+        IOptions<ProgramPolicy> policy, IOptions<JsonOptions> json, [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey,
+        CancellationToken ct)
     {
+        var user = context.User;
+        var claim = IdempotencyRecords.ClaimOf(context);
         var now = clock.GetUtcNow();
         Kinds.TryGetValue(request.Kind, out var source);
         var missed = request.Kind == "missed-earning";
@@ -82,15 +88,19 @@ public static class CreditEndpoints
             SystemAccount = request.Kind == "correction" ? SystemAccounts.Adjustment : SystemAccounts.Issuance,
             EarnedAt = earnedAt, ExpiresAt = request.ExpiresAt ?? earnedAt.AddMonths(policy.Value.ExpiryMonths),
             Transferable = source != LotSource.Promotion,
+            Idempotency = claim is null ? null : new CreditIdempotency(claim, o => new IdempotencyRecord(claim.RequestHash, 201,
+                "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(ResultOf(o), json.Value.SerializerOptions))),
         }, ct);
+        if (outcome.Status == CreditStatus.KeyUsedBefore) return new IdempotentReplay(outcome.FirstResponse, claim!.RequestHash);
         if (outcome.Status == CreditStatus.ReceiptAlreadyCredited)
         {
             return Problems.Of(409, "receipt-already-credited", "This receipt has already been credited",
                 $"Receipt {reference} was credited before; a receipt earns once.");
         }
-        return TypedResults.Created($"/ops/members/{memberId}/accounts",
-            new CreditResult(outcome.PostingId!.Value, outcome.TransactionId!.Value, outcome.LotId, outcome.PaidDebt, outcome.LotPoints));
+        return TypedResults.Created($"/ops/members/{memberId}/accounts", ResultOf(outcome));
     }
+
+    private static CreditResult ResultOf(CreditOutcome o) => new(o.PostingId!.Value, o.TransactionId!.Value, o.LotId, o.PaidDebt, o.LotPoints);
 
     /// <summary>When the member enrolled, if the Ledger has seen their registration (members from before it have none).</summary>
     private static async Task<DateTimeOffset?> EnrolledAtAsync(NpgsqlDataSource db, Guid memberId, CancellationToken ct)

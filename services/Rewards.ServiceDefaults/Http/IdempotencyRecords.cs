@@ -1,0 +1,95 @@
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Npgsql;
+
+namespace Rewards.ServiceDefaults.Http;
+
+/// <summary>A request's Idempotency-Key, checked and scoped to its caller, with the hash of its method, path and body.</summary>
+public sealed record IdempotencyClaim(string Scope, string Key, string RequestHash);
+
+/// <summary>The first response to a key; <see cref="StatusCode"/> is null while that request still runs.</summary>
+public sealed record IdempotencyRecord(string RequestHash, int? StatusCode, string? ContentType, byte[]? Body);
+
+/// <summary>Endpoint metadata: the endpoint records its Idempotency-Key in its own transaction.</summary>
+public sealed class IdempotencyInTransaction;
+
+/// <summary>
+/// Idempotency-Key records written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
+/// claims a key and stores the response in two commits of their own; a hot endpoint that batches its writes instead
+/// looks its claims up with <see cref="FindAsync"/> and adds <see cref="InsertCommand"/> to its transaction, so the
+/// record exists if and only if the change committed. A key whose request changed nothing (refused as invalid, say)
+/// is not recorded, and a corrected request may use it again.
+/// </summary>
+public static class IdempotencyRecords
+{
+    public static RouteHandlerBuilder WithIdempotencyInTransaction(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(new IdempotencyInTransaction());
+
+    /// <summary>The claim the middleware made for this request, when it carries an Idempotency-Key.</summary>
+    public static IdempotencyClaim? ClaimOf(HttpContext context) => context.Features.Get<IdempotencyClaim>();
+
+    public static async Task<Dictionary<(string Scope, string Key), IdempotencyRecord>> FindAsync(NpgsqlTransaction tx,
+        IReadOnlyCollection<IdempotencyClaim> claims, CancellationToken ct)
+    {
+        if (claims.Count == 0) return [];
+        var rows = await tx.Connection!.QueryAsync<(string Scope, string Key, string RequestHash, int? StatusCode, string? ContentType, byte[]? Body)>(
+            new CommandDefinition(
+                """
+                select i.scope, i.key, i.request_hash, i.status_code, i.content_type, i.body
+                from unnest(@scopes, @keys) c(scope, key) join idempotency_keys i on i.scope = c.scope and i.key = c.key
+                """,
+                new { scopes = claims.Select(c => c.Scope).ToArray(), keys = claims.Select(c => c.Key).ToArray() }, tx, cancellationToken: ct));
+        return rows.ToDictionary(r => (r.Scope, r.Key), r => new IdempotencyRecord(r.RequestHash, r.StatusCode, r.ContentType, r.Body));
+    }
+
+    /// <summary>
+    /// Records the responses, to be sent with the transaction's other writes. A key recorded meanwhile by a concurrent
+    /// transaction fails the statement (unique violation): retried, the request finds that record.
+    /// </summary>
+    public static NpgsqlBatchCommand InsertCommand(IReadOnlyCollection<(IdempotencyClaim Claim, IdempotencyRecord Response)> records, DateTimeOffset now) =>
+        new("""
+            insert into idempotency_keys (scope, key, request_hash, status_code, content_type, body, created_at, completed_at)
+            select *, @now, @now from unnest(@scopes, @keys, @hashes, @statuses, @types, @bodies)
+            """)
+        {
+            Parameters =
+            {
+                new("scopes", records.Select(r => r.Claim.Scope).ToArray()),
+                new("keys", records.Select(r => r.Claim.Key).ToArray()),
+                new("hashes", records.Select(r => r.Claim.RequestHash).ToArray()),
+                new("statuses", records.Select(r => r.Response.StatusCode).ToArray()),
+                new("types", records.Select(r => r.Response.ContentType).ToArray()),
+                new("bodies", records.Select(r => r.Response.Body).ToArray()),
+                new("now", now),
+            },
+        };
+}
+
+/// <summary>
+/// The answer to a repeated key: the first response again (header Idempotent-Replayed: true) when the request is the
+/// same, 409 /problems/idempotency-key-reuse when it is not, 409 /problems/idempotency-key-in-progress while the first
+/// still runs.
+/// </summary>
+public sealed class IdempotentReplay(IdempotencyRecord? first, string requestHash) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (first is not null && first.RequestHash != requestHash)
+        {
+            await Problems.Of(409, "idempotency-key-reuse", "This Idempotency-Key was used for a different request").ExecuteAsync(httpContext);
+            return;
+        }
+        if (first?.StatusCode is not { } status)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+            await Problems.Of(409, "idempotency-key-in-progress", "The first request with this Idempotency-Key is still being processed")
+                .ExecuteAsync(httpContext);
+            return;
+        }
+        httpContext.Response.StatusCode = status;
+        httpContext.Response.ContentType = first.ContentType;
+        httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        if (first.Body is { Length: > 0 } body) await httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted);
+    }
+}
