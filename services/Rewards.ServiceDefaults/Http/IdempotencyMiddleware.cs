@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http;
@@ -103,14 +104,21 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         request.EnableBuffering();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n"));
-        var chunk = new byte[16 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        var chunk = ArrayPool<byte>.Shared.Rent(4096);
+        try
         {
-            total += read;
-            if (total > HostingExtensions.MaxRequestBodyBytes) throw new BadHttpRequestException("The request body is too large", 413);
-            sha.AppendData(chunk, 0, read);
+            long total = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                total += read;
+                if (total > HostingExtensions.MaxRequestBodyBytes) throw new BadHttpRequestException("The request body is too large", 413);
+                sha.AppendData(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
         request.Body.Position = 0;
         return Convert.ToHexString(sha.GetHashAndReset());

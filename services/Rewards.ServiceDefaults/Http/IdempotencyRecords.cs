@@ -17,7 +17,7 @@ public sealed class IdempotencyInTransaction;
 /// <summary>
 /// Idempotency-Key records written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
 /// claims a key and stores the response in two commits of their own; a hot endpoint that batches its writes instead
-/// looks its claims up with <see cref="FindAsync"/> and adds <see cref="InsertCommand"/> to its transaction, so the
+/// looks its claims up with <see cref="FindSql"/> and adds <see cref="InsertCommand"/> to its transaction, so the
 /// record exists if and only if the change committed. A key whose request changed nothing (refused as invalid, say)
 /// is not recorded, and a corrected request may use it again.
 /// </summary>
@@ -29,19 +29,19 @@ public static class IdempotencyRecords
     /// <summary>The claim the middleware made for this request, when it carries an Idempotency-Key.</summary>
     public static IdempotencyClaim? ClaimOf(HttpContext context) => context.Features.Get<IdempotencyClaim>();
 
-    public static async Task<Dictionary<(string Scope, string Key), IdempotencyRecord>> FindAsync(NpgsqlTransaction tx,
-        IReadOnlyCollection<IdempotencyClaim> claims, CancellationToken ct)
-    {
-        if (claims.Count == 0) return [];
-        var rows = await tx.Connection!.QueryAsync<(string Scope, string Key, string RequestHash, int? StatusCode, string? ContentType, byte[]? Body)>(
-            new CommandDefinition(
-                """
-                select i.scope, i.key, i.request_hash, i.status_code, i.content_type, i.body
-                from unnest(@scopes, @keys) c(scope, key) join idempotency_keys i on i.scope = c.scope and i.key = c.key
-                """,
-                new { scopes = claims.Select(c => c.Scope).ToArray(), keys = claims.Select(c => c.Key).ToArray() }, tx, cancellationToken: ct));
-        return rows.ToDictionary(r => (r.Scope, r.Key), r => new IdempotencyRecord(r.RequestHash, r.StatusCode, r.ContentType, r.Body));
-    }
+    /// <summary>
+    /// Finds the records of claims (parameters <c>@claimScopes</c>, <c>@claimKeys</c>: text arrays), to be sent with the
+    /// transaction's other look-ups; <see cref="Found"/> reads the rows.
+    /// </summary>
+    public const string FindSql = """
+        select i.scope, i.key, i.request_hash as RequestHash, i.status_code as StatusCode, i.content_type as ContentType, i.body
+        from unnest(@claimScopes, @claimKeys) c(scope, key) join idempotency_keys i on i.scope = c.scope and i.key = c.key
+        """;
+
+    public static Dictionary<(string Scope, string Key), IdempotencyRecord> Found(IEnumerable<FoundRecord> rows) =>
+        rows.ToDictionary(r => (r.Scope, r.Key), r => new IdempotencyRecord(r.RequestHash, r.StatusCode, r.ContentType, r.Body));
+
+    public sealed record FoundRecord(string Scope, string Key, string RequestHash, int? StatusCode, string? ContentType, byte[]? Body);
 
     /// <summary>
     /// Records the responses, to be sent with the transaction's other writes. A key recorded meanwhile by a concurrent

@@ -163,9 +163,8 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var session = new LedgerSession(tx, outbox, now);
         var live = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null).ToList();
         await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), loadLots: false, ct);
-        var recorded = await IdempotencyRecords.FindAsync(tx, [.. live.Select(i => batch[i].Command.Idempotency?.Claim).OfType<IdempotencyClaim>()], ct);
+        var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
         var recording = new List<(IdempotencyClaim, IdempotencyRecord)>();
-        var earlier = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
         var deliveries = await DeliveriesAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
         var leaving = await LeavingMembersAsync(conn, tx, [.. live.Where(i => batch[i].Command.Source == LotSource.Purchase).Select(i => batch[i].Command.MemberId)], ct);
         var cancelled = await CancelledOrdersAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
@@ -247,22 +246,35 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         if (c.Source == LotSource.MissedEarning) yield return $"receipt|{c.Reference}";
     }
 
-    /// <summary>Credits already in the database under any of the batch's keys (the accounts are locked, so this cannot race).</summary>
-    private static async Task<Dictionary<string, CreditOutcome>> EarlierCreditsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        LedgerSession session, CreditCommand[] commands, CancellationToken ct)
+    /// <summary>
+    /// The batch's Idempotency-Key records, and the credits already in the database under any of the batch's keys
+    /// (the accounts are locked, so neither can race).
+    /// </summary>
+    private static async Task<(Dictionary<(string, string), IdempotencyRecord> Recorded, Dictionary<string, CreditOutcome> Earlier)> EarlierCreditsAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, LedgerSession session, CreditCommand[] commands, CancellationToken ct)
     {
         var result = new Dictionary<string, CreditOutcome>();
         var accounts = commands.Select(c => TargetAccount(session.Book(c.MemberId, c.Channel), c)).ToArray();
-        foreach (var row in await conn.QueryAsync<(Guid AccountId, string Key, Guid PostingId, Guid TransactionId, Guid? LotId)>(new CommandDefinition(
-            """
-            select k.account_id, k.idempotency_key, p.id, p.transaction_id, p.lot_id
+        var claims = commands.Select(c => c.Idempotency?.Claim).OfType<IdempotencyClaim>().ToArray();
+        // One round trip for both look-ups.
+        using var found = await conn.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            {IdempotencyRecords.FindSql};
+            select k.account_id as AccountId, k.idempotency_key as Key, p.id as PostingId, p.transaction_id as TransactionId, p.lot_id as LotId
             from unnest(@accounts, @keys) k(account_id, idempotency_key)
             cross join lateral (
                 select id, transaction_id, lot_id from postings p
                 where p.account_id = k.account_id and p.idempotency_key = k.idempotency_key and p.seq is not null
                 limit 1
             ) p
-            """, new { accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray() }, tx, cancellationToken: ct)))
+            """,
+            new
+            {
+                claimScopes = claims.Select(c => c.Scope).ToArray(), claimKeys = claims.Select(c => c.Key).ToArray(),
+                accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray(),
+            }, tx, cancellationToken: ct));
+        var recorded = IdempotencyRecords.Found(await found.ReadAsync<IdempotencyRecords.FoundRecord>());
+        foreach (var row in await found.ReadAsync<(Guid AccountId, string Key, Guid PostingId, Guid TransactionId, Guid? LotId)>())
         {
             result[$"key|{row.AccountId}|{row.Key}"] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
         }
@@ -300,7 +312,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 result[$"receipt|{receipt}"] = new CreditOutcome(CreditStatus.ReceiptAlreadyCredited);
             }
         }
-        return result;
+        return (recorded, result);
     }
 
     private static async Task<Dictionary<Guid, DateTimeOffset>> DeliveriesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
