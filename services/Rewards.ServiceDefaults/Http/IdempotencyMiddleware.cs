@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
-using Rewards.ServiceDefaults.Jobs;
 
 namespace Rewards.ServiceDefaults.Http;
 
@@ -136,22 +135,5 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         return context.Response.WriteAsJsonAsync(
             new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = $"/problems/{slug}", Title = title },
             options: null, contentType: "application/problem+json");
-    }
-}
-
-/// <summary>Deletes idempotency records older than the retention period.</summary>
-public sealed class IdempotencyCleanupJob(NpgsqlDataSource db, TimeProvider clock) : IClockJob
-{
-    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
-
-    public string Name => "idempotency-cleanup";
-    public TimeSpan Interval => TimeSpan.FromMinutes(10);
-
-    public async Task<string> RunAsync(CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var deleted = await conn.ExecuteAsync(new CommandDefinition(
-            "delete from idempotency_keys where created_at < @cutoff", new { cutoff = clock.GetUtcNow() - Retention }, cancellationToken: ct));
-        return $"deleted {deleted} idempotency records";
     }
 }
