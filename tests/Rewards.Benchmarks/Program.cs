@@ -36,7 +36,7 @@ if (options.Runs("b"))
     await ledger.SettleAsync();
     ledger.Cpu.Restart();
     spread = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: false);
-    Print($"(b) ops credits over HTTP, 64 clients, spread: {spread:N0}/s = {spread / reference:0.00} × (a)  [target ≥ 0.50]");
+    Print($"(b) ops credits over HTTP with Idempotency-Keys, 64 clients, spread: {spread:N0}/s = {spread / reference:0.00} × (a)  [target ≥ 0.50]");
     PrintCpu(ledger, spread * options.Seconds);
 }
 if (options.Runs("c"))
@@ -44,7 +44,7 @@ if (options.Runs("c"))
     await ledger.SettleAsync();
     ledger.Cpu.Restart();
     var hot = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: true);
-    Print($"(c) ops credits over HTTP, 64 clients, one member: {hot:N0}/s = {hot / spread:0.00} × (b)  [target ≥ 0.50]");
+    Print($"(c) ops credits over HTTP with Idempotency-Keys, 64 clients, one member: {hot:N0}/s = {hot / spread:0.00} × (b)  [target ≥ 0.50]");
     PrintCpu(ledger, hot * options.Seconds);
 }
 
