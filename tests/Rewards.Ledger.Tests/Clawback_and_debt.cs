@@ -155,6 +155,32 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
     }
 
     [Fact]
+    [Trait("Rule", "L5")]
+    public async Task Should_report_an_activated_lot_whose_earned_date_is_not_its_activations()
+    {
+        await _api.SetClockAsync(Start);
+        var (member, orderId) = (Guid.NewGuid(), Guid.NewGuid());
+        await EarnFromOrderAsync(member, orderId, 10.00m, 100);
+        var lot = (await _api.LotsAsync(member)).Single();
+        Assert.Equal((_api.Now, _api.Now.AddMonths(60)), (lot.EarnedAt, lot.ExpiresAt));
+        await _api.AssertVerifiedAsync();
+
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        await conn.ExecuteAsync("update lots set earned_at = earned_at - interval '1 hour' where id = @id", new { id = lot.LotId });
+        try
+        {
+            var violations = await _api.ViolationsAsync();
+            Assert.Contains(violations, v => v.Rule == "lot-activated-as-posted" && v.Detail.StartsWith($"Lot {lot.LotId}", StringComparison.Ordinal));
+            Assert.Contains(violations, v => v.Rule == "lot-expires-after-its-earned-date" && v.Detail.StartsWith($"Lot {lot.LotId}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await conn.ExecuteAsync("update lots set earned_at = earned_at + interval '1 hour' where id = @id", new { id = lot.LotId });
+        }
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
     [Trait("Rule", "L18")]
     public async Task Should_report_postings_whose_account_does_not_exist()
     {

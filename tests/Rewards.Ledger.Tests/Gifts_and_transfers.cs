@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
+using Npgsql;
 
 namespace Rewards.Ledger.Tests;
 
@@ -32,6 +34,38 @@ public sealed class Gifts_and_transfers(LedgerService service) : IClassFixture<L
         Assert.Equal(410, (await _api.BalanceAsync(receiver)).Total);
         var received = (await _api.LotsAsync(receiver)).Where(l => l.Source == "gift").ToList();
         Assert.All(received, l => Assert.False(l.Transferable));
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L5")]
+    public async Task Should_report_lots_whose_dates_or_flags_do_not_follow_from_their_earning_or_their_origin()
+    {
+        await _api.SetClockAsync(Start);
+        var (giver, receiver) = (Guid.NewGuid(), Guid.NewGuid());
+        var purchase = await _api.PurchasePointsAsync(giver, 300);
+        await _api.PurchasePointsAsync(receiver, 10);
+        Assert.Equal(HttpStatusCode.Created, (await _api.GiftAsync(giver, receiver, 100)).StatusCode);
+        var gift = (await _api.LotsAsync(receiver)).Single(l => l.Source == "gift").LotId;
+        await _api.AssertVerifiedAsync();
+
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        await conn.ExecuteAsync(
+            "update lots set expires_at = expires_at + interval '1 day' where id = @purchase; update lots set transferable = true where id = @gift",
+            new { purchase, gift });
+        try
+        {
+            var violations = await _api.ViolationsAsync();
+            Assert.Contains(violations, v => v.Rule == "lot-expires-after-its-earned-date" && v.Detail.Contains(purchase.ToString(), StringComparison.Ordinal));
+            Assert.Contains(violations, v => v.Rule == "lot-moved-with-its-dates" && v.Detail.StartsWith($"Lot {gift}", StringComparison.Ordinal));
+            Assert.Contains(violations, v => v.Rule == "lot-moved-with-its-flags" && v.Detail.StartsWith($"Lot {gift}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await conn.ExecuteAsync(
+                "update lots set expires_at = expires_at - interval '1 day' where id = @purchase; update lots set transferable = false where id = @gift",
+                new { purchase, gift });
+        }
         await _api.AssertVerifiedAsync();
     }
 

@@ -121,6 +121,14 @@ public sealed class LedgerApi(ServiceHost<ProgramPolicy> host)
         Assert.True(report.GetProperty("ok").GetBoolean(), report.GetProperty("violations").ToString());
     }
 
+    /// <summary>What /ops/verify reports, as (rule, detail).</summary>
+    public async Task<List<(string Rule, string Detail)>> ViolationsAsync()
+    {
+        using var ops = Ops();
+        var report = await ops.GetFromJsonAsync<JsonElement>("/ops/verify", Ct);
+        return [.. report.GetProperty("violations").EnumerateArray().Select(v => (v.GetProperty("rule").GetString()!, v.GetProperty("detail").GetString()!))];
+    }
+
     public static async Task<string> ProblemTypeAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString()!;
 }

@@ -76,6 +76,21 @@ public sealed class Ops_credits(LedgerService service) : IClassFixture<LedgerSer
     }
 
     [Fact]
+    [Trait("Rule", "L6")]
+    public async Task Should_refuse_an_expiry_date_on_a_credit_other_than_a_promotion()
+    {
+        var memberId = Guid.NewGuid();
+
+        var response = await CreditAsync(memberId, new { channel = "online", points = 100, kind = "correction", reason = "Goodwill", expiresAt = Now.AddDays(10) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("expiresAt", out _), errors.ToString());
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("select count(*) from lots where member_id = @memberId", new { memberId }));
+    }
+
+    [Fact]
     [Trait("Rule", "L13")]
     public async Task Should_let_a_corrected_request_use_the_key_of_a_refused_one()
     {

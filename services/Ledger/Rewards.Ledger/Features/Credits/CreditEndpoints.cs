@@ -67,6 +67,8 @@ public static class CreditEndpoints
             .Require(Kinds.ContainsKey(request.Kind), "kind", "One of: correction, promotion, missed-earning.")
             .Require(!string.IsNullOrWhiteSpace(request.Reason), "reason", "A reason is required (it is audited).")
             .Require(request.Kind != "promotion" || request.ExpiresAt > now, "expiresAt", "A promotion needs an expiry date in the future.")
+            .Require(request.Kind == "promotion" || request.ExpiresAt is null, "expiresAt",
+                $"Only a promotion takes an expiry date; other credits expire {policy.Value.ExpiryMonths} months after their earned date.")
             .Require(!missed || !string.IsNullOrWhiteSpace(request.ReceiptReference), "receiptReference", "A missed earning needs the receipt reference.")
             .Require(!missed || request.PurchasedAt <= now, "purchasedAt", "A missed earning needs the purchase date (not in the future).");
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -78,7 +80,7 @@ public static class CreditEndpoints
             return Problems.Of(409, "purchase-before-enrolment", "The purchase was made before the customer enrolled",
                 $"Purchases before {enrolledAt:yyyy-MM-dd HH:mm} UTC, when the member enrolled, earn no points.");
 
-        var earnedAt = missed ? request.PurchasedAt!.Value : now;
+        var earnedAt = missed ? request.PurchasedAt!.Value.ToUniversalTime() : now; // months are counted in UTC, as verify does
         var reference = missed ? request.ReceiptReference!.Trim() : $"{request.Kind}:{Guid.CreateVersion7()}";
         var outcome = await credits.CreditAsync(new CreditCommand
         {

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.ServiceDefaults.Http;
 
@@ -11,7 +12,8 @@ public sealed record VerifyReport(bool Ok, long AccountsChecked, IReadOnlyList<V
 
 /// <summary>
 /// L18: the ledger's invariants, checked over every account; and L5: every lot's remaining is what its amount less its
-/// allocations (points taken, given back, voided, forfeited, paid to debt) and its expire postings leave.
+/// allocations (points taken, given back, voided, forfeited, paid to debt) and its expire postings leave, and its dates
+/// and flags are what its activation posting (L4, L6) or the lot it was gifted or moved from (L10, L11) make them.
 /// </summary>
 public static class VerifyEndpoints
 {
@@ -19,7 +21,7 @@ public static class VerifyEndpoints
         app.MapGet("/ops/verify", VerifyAsync).WithTags("Ops: integrity").RequireAuthorization(AuthExtensions.OpsPolicy)
             .WithSummary("Check L18 over all accounts and report every violation");
 
-    public static async Task<Ok<VerifyReport>> VerifyAsync(NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<Ok<VerifyReport>> VerifyAsync(NpgsqlDataSource db, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
@@ -75,7 +77,48 @@ public static class VerifyEndpoints
             left join (select lot_id, -sum(amount) as points from postings
                        where kind = 'expire' and seq is not null and lot_id is not null group by lot_id) e on e.lot_id = l.id
             where l.remaining <> l.amount - coalesce(a.points, 0) - coalesce(e.points, 0)
-            """, transaction: tx, cancellationToken: ct)));
+            union all
+            select 'lot-activated-as-posted', null, l.member_id,
+                   'Lot ' || l.id || ' was activated at ' || a.effective_at || ' but is ' || l.status || ', earned at ' || coalesce(l.earned_at::text, 'no time')
+            from lots l
+            join (select lot_id, min(effective_at) as effective_at from postings
+                  where kind = 'activate' and seq is not null and amount > 0 and lot_id is not null group by lot_id) a on a.lot_id = l.id
+            where l.status = 'pending' or l.earned_at is distinct from a.effective_at
+            union all
+            select 'lot-expires-after-its-earned-date', null, member_id,
+                   'Lot ' || id || ' (' || source || ') earned at ' || earned_at || ' expires at ' || coalesce(expires_at::text, 'no time')
+                   || ', not ' || @expiryMonths || ' months later'
+            from lots
+            where origin_lot_id is null and source in ('purchase', 'missed-earning', 'correction') and earned_at is not null
+              and expires_at is distinct from (earned_at at time zone 'UTC' + make_interval(months => @expiryMonths)) at time zone 'UTC'
+            union all
+            select 'lot-moved-with-its-dates', null, l.member_id,
+                   'Lot ' || l.id || ' (' || l.source || ' of lot ' || o.id || ') earned at ' || coalesce(l.earned_at::text, 'no time')
+                   || ', expires at ' || coalesce(l.expires_at::text, 'no time') || '; lot ' || o.id || ' earned at '
+                   || coalesce(o.earned_at::text, 'no time') || ', expires at ' || coalesce(o.expires_at::text, 'no time')
+            from lots l join lots o on o.id = l.origin_lot_id
+            where l.earned_at is distinct from o.earned_at
+               or l.expires_at is distinct from case
+                    when l.source <> 'gift' then o.expires_at
+                    when o.expires_at < (l.created_at at time zone 'UTC' + make_interval(months => @giftMinimumMonths)) at time zone 'UTC'
+                        then (o.expires_at at time zone 'UTC' + make_interval(months => @giftExtensionMonths)) at time zone 'UTC'
+                    else o.expires_at end
+            union all
+            select 'lot-moved-with-its-flags', null, l.member_id,
+                   'Lot ' || l.id || ' (' || l.source || (case when l.transferable then ', transferable' else '' end) || ') came from lot '
+                   || o.id || ' (' || o.source || (case when o.transferable then ', transferable' else '' end) || ')'
+            from lots l join lots o on o.id = l.origin_lot_id
+            where case when l.source = 'gift'
+                       then l.transferable or o.source not in ('purchase', 'missed-earning') or not o.transferable
+                       else l.source <> o.source or l.transferable <> o.transferable end
+            union all
+            select 'promotion-never-transferable', null, member_id, 'Promotion lot ' || id || ' is transferable'
+            from lots where source = 'promotion' and transferable
+            """, new
+            {
+                expiryMonths = policy.Value.ExpiryMonths, giftMinimumMonths = policy.Value.GiftMinimumMonthsLeft,
+                giftExtensionMonths = policy.Value.GiftExtensionMonths,
+            }, transaction: tx, cancellationToken: ct)));
 
         var accounts = await conn.ExecuteScalarAsync<long>("select count(*) from accounts", transaction: tx);
         return TypedResults.Ok(new VerifyReport(violations.Count == 0, accounts, violations));
