@@ -126,4 +126,26 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
         Assert.NotNull(await host.OutboxRowAsync(recent));
         Assert.NotNull(await host.OutboxRowAsync(unsent));
     }
+
+    [Fact]
+    public async Task Should_delete_inbox_rows_after_the_retention_and_keep_the_rest()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var (old, recent) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var conn = new NpgsqlConnection(host.ConnectionString))
+        {
+            await conn.ExecuteAsync(
+                """
+                insert into inbox_messages (message_id, consumer, message_type, received_at) values
+                    (@old, 'RecordingConsumer', 'PointsPending', @longAgo), (@recent, 'RecordingConsumer', 'PointsPending', @lately)
+                """, new { old, recent, longAgo = now.AddDays(-31), lately = now.AddDays(-29) });
+        }
+
+        var job = host.Host.Services.GetServices<IClockJob>().OfType<InboxCleanupJob>().Single();
+        Assert.Equal("deleted 1 inbox rows", await job.RunAsync(TestContext.Current.CancellationToken));
+
+        await using var check = new NpgsqlConnection(host.ConnectionString);
+        Assert.Equal([recent], await check.QueryAsync<Guid>(
+            "select message_id from inbox_messages where message_id = any(@ids)", new { ids = new[] { old, recent } }));
+    }
 }

@@ -32,6 +32,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddClockJob<OutboxCleanupJob>();
+        builder.Services.AddClockJob<InboxCleanupJob>();
 
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {
