@@ -16,16 +16,19 @@ export REWARDS_TEST_SMTP="smtp://127.0.0.1:1025"
 export REWARDS_TEST_MAIL_API="http://127.0.0.1:1080"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Each test class makes its own database (t_…); drop those of earlier runs.
-for db in $(psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -Atc "select datname from pg_database where datname like 't\_%'" 2>/dev/null); do
-  psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1 || true
-done
-
-# … and its own RabbitMQ virtual host (t-…): delete those of earlier runs, their quorum queues weigh on the broker.
-for vhost in $(curl -s -u guest:guest "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vhosts?columns=name" \
-    | python3 -c 'import json,sys; print("\n".join(v["name"] for v in json.load(sys.stdin) if v["name"].startswith("t-")))' 2>/dev/null); do
-  curl -s -o /dev/null -u guest:guest -X DELETE "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vhosts/$vhost" || true
-done
+# Each test class makes its own database (t_…) and RabbitMQ virtual host (t-…). Those of earlier runs are dropped
+# before a run; after a run that passed, its own are dropped too: idle quorum queues keep the broker busy and would
+# skew a benchmark run next. A failed run's stay, to be looked into.
+drop_test_servers_state() {
+  for db in $(psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -Atc "select datname from pg_database where datname like 't\_%'" 2>/dev/null); do
+    psql -h 127.0.0.1 -p "${REWARDS_PG_PORT:-5433}" -U postgres -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1 || true
+  done
+  for vhost in $(curl -s -u guest:guest "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vhosts?columns=name" \
+      | python3 -c 'import json,sys; print("\n".join(v["name"] for v in json.load(sys.stdin) if v["name"].startswith("t-")))' 2>/dev/null); do
+    curl -s -o /dev/null -u guest:guest -X DELETE "$REWARDS_TEST_RABBITMQ_MANAGEMENT/api/vhosts/$vhost" || true
+  done
+}
+drop_test_servers_state
 
 rm -rf "$results"; mkdir -p "$results"
 # Build in parallel, then run the test assemblies one after another (-m:1): each starts dozens of in-process
@@ -43,3 +46,4 @@ while read -r f p; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   sed -n 's/^\(Passed\|Failed\)! *- *Failed: *\([0-9]*\), *Passed: *\([0-9]*\),.*/\2 \3/p' "$results/console.log")
 echo "tests: $passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
+drop_test_servers_state
