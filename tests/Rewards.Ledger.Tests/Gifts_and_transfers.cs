@@ -69,6 +69,67 @@ public sealed class Gifts_and_transfers(LedgerService service) : IClassFixture<L
         await _api.AssertVerifiedAsync();
     }
 
+    private async Task<HttpResponseMessage> PostWithKeyAsync(Guid member, string path, object body, string key)
+    {
+        using var client = _api.Member(member);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return await client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private static Task<string> BodyAsync(HttpResponseMessage response) => response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+    [Fact]
+    [Trait("Rule", "L10")]
+    public async Task Should_answer_a_repeated_gift_key_with_the_first_answer_whether_gift_or_refusal()
+    {
+        await _api.SetClockAsync(Start);
+        var (giver, receiver) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PurchasePointsAsync(giver, 100);
+        await _api.PurchasePointsAsync(receiver, 10);
+        var (given, refused) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        var gift = new { toMemberId = receiver, channel = "online", points = 100 };
+        var tooMuch = new { toMemberId = receiver, channel = "online", points = 50 };
+
+        var first = await PostWithKeyAsync(giver, "/accounts/me/gifts", gift, given);
+        var repeat = await PostWithKeyAsync(giver, "/accounts/me/gifts", gift, given);
+        var refusal = await PostWithKeyAsync(giver, "/accounts/me/gifts", tooMuch, refused);
+        await _api.PurchasePointsAsync(giver, 50);
+        var refusalAgain = await PostWithKeyAsync(giver, "/accounts/me/gifts", tooMuch, refused); // 50 could be given now
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, repeat.StatusCode));
+        Assert.Equal("true", repeat.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await BodyAsync(first), await BodyAsync(repeat));
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict), (refusal.StatusCode, refusalAgain.StatusCode));
+        Assert.Equal("/problems/insufficient-points", await LedgerApi.ProblemTypeAsync(refusalAgain));
+        Assert.Equal("true", refusalAgain.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(50, (await _api.BalanceAsync(giver)).Total);
+        Assert.Equal(110, (await _api.BalanceAsync(receiver)).Total);
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L11")]
+    public async Task Should_move_points_once_for_a_transfer_key_sent_concurrently()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        await _api.PurchasePointsAsync(member, 100);
+        var key = Guid.NewGuid().ToString();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ =>
+        {
+            using var response = await PostWithKeyAsync(member, "/accounts/me/transfers", new { from = "online", to = "offline", points = 60 }, key);
+            return (response.StatusCode, Body: await BodyAsync(response));
+        }));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Equal(40, (await _api.BalanceAsync(member, "online")).Total);
+        Assert.Equal(60, (await _api.BalanceAsync(member, "offline")).Total);
+        await _api.AssertVerifiedAsync();
+    }
+
     [Fact]
     [Trait("Rule", "L10")]
     public async Task Should_refuse_to_regift_a_received_gift_or_gift_promotion_points()

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Dapper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
@@ -16,7 +18,7 @@ public sealed class IdempotencyInTransaction;
 /// <summary>
 /// Idempotency-Key records written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
 /// claims a key and stores the response in two commits of their own; a hot endpoint that batches its writes instead
-/// looks its claims up with <see cref="FindSql"/> and adds <see cref="InsertCommand"/> to its transaction, so the
+/// looks its claims up (<see cref="FindAsync"/>, <see cref="FindSql"/>) and adds <see cref="InsertCommand"/> to its transaction, so the
 /// record exists if and only if the change committed. A key whose request changed nothing (refused as invalid, say)
 /// is not recorded, and a corrected request may use it again.
 /// </summary>
@@ -36,6 +38,15 @@ public static class IdempotencyRecords
         select i.scope, i.key, i.request_hash as RequestHash, i.status_code as StatusCode, i.content_type as ContentType, i.body
         from unnest(@claimScopes, @claimKeys) c(scope, key) join idempotency_keys i on i.scope = c.scope and i.key = c.key
         """;
+
+    /// <summary>The record of one claim, read in the caller's transaction once it holds the locks its change needs.</summary>
+    public static async Task<IdempotencyRecord?> FindAsync(NpgsqlTransaction tx, IdempotencyClaim claim, CancellationToken ct) =>
+        Found(await tx.Connection!.QueryAsync<FoundRecord>(new CommandDefinition(FindSql,
+            new { claimScopes = new[] { claim.Scope }, claimKeys = new[] { claim.Key } }, tx, cancellationToken: ct))).Values.SingleOrDefault();
+
+    /// <summary>The response to record for <paramref name="claim"/>: <paramref name="body"/> as JSON, as the endpoint's result writes it.</summary>
+    public static IdempotencyRecord Response(IdempotencyClaim claim, int status, object body, JsonSerializerOptions json, string? contentType = null) =>
+        new(claim.RequestHash, status, contentType ?? "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), json));
 
     public static Dictionary<(string Scope, string Key), IdempotencyRecord> Found(IEnumerable<FoundRecord> rows) =>
         rows.ToDictionary(r => (r.Scope, r.Key), r => new IdempotencyRecord(r.RequestHash, r.StatusCode, r.ContentType, r.Body));

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -91,8 +90,8 @@ public static class CreditEndpoints
             SystemAccount = request.Kind == "correction" ? SystemAccounts.Adjustment : SystemAccounts.Issuance,
             EarnedAt = earnedAt, ExpiresAt = request.ExpiresAt ?? earnedAt.AddMonths(policy.Value.ExpiryMonths),
             Transferable = source != LotSource.Promotion,
-            Idempotency = claim is null ? null : new CreditIdempotency(claim, o => new IdempotencyRecord(claim.RequestHash, 201,
-                "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(ResultOf(o), json.Value.SerializerOptions))),
+            Idempotency = claim is null ? null
+                : new CreditIdempotency(claim, o => IdempotencyRecords.Response(claim, 201, ResultOf(o), json.Value.SerializerOptions)),
         }, ct);
         if (outcome.Status == CreditStatus.KeyUsedBefore) return new IdempotentReplay(outcome.FirstResponse, claim!.RequestHash);
         if (outcome.Status == CreditStatus.ReceiptAlreadyCredited)

@@ -1,4 +1,4 @@
-using System.Security.Claims;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -33,22 +33,26 @@ public sealed record TransferResult(Guid TransferId, long Points, IReadOnlyList<
 
 /// <summary>
 /// L10 gifts and L11 channel transfers: one transaction each, both accounts locked in id order, lots consumed FIFO.
-/// Repeats are made safe by the Idempotency-Key header.
+/// Repeats are made safe by the Idempotency-Key header, recorded in that transaction with the answer (the gift, or the
+/// refusal once the accounts were locked): a repeat waits for the first and gets its answer, even after a crash.
 /// </summary>
 public static class GiftEndpoints
 {
     public static void MapSpending(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
-        me.MapPost("/gifts", GiftAsync).WithSummary("Gift purchase points to another member of the same channel (L10)");
-        me.MapPost("/transfers", TransferAsync).WithSummary("Move earned points between the online and offline accounts (L11)");
+        me.MapPost("/gifts", GiftAsync).WithIdempotencyInTransaction()
+            .WithSummary("Gift purchase points to another member of the same channel (L10)");
+        me.MapPost("/transfers", TransferAsync).WithIdempotencyInTransaction()
+            .WithSummary("Move earned points between the online and offline accounts (L11)");
     }
 
-    public static async Task<Results<Created<GiftResult>, ValidationProblem, ProblemHttpResult>> GiftAsync(
-        GiftRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
-        CancellationToken ct)
+    public static async Task<Results<Created<GiftResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> GiftAsync(
+        GiftRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
+        IOptions<JsonOptions> json, CancellationToken ct)
     {
-        var memberId = user.MemberId();
+        var memberId = context.User.MemberId();
+        var claim = IdempotencyRecords.ClaimOf(context);
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
             .Require(request.Points > 0, "points", "A positive number of points.")
@@ -65,14 +69,13 @@ public static class GiftEndpoints
 
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel), (request.ToMemberId, request.Channel)], loadLots: true, ct);
+        if (claim is not null && await IdempotencyRecords.FindAsync(tx, claim, ct) is { } first) return new IdempotentReplay(first, claim.RequestHash);
         var from = session.Book(memberId, request.Channel);
         var to = session.Book(request.ToMemberId, request.Channel);
         var giftable = from.Lots.Where(l => PointsRules.IsGiftable(l.ToDomain())).ToList();
         if (SpendRules.BalanceRefusal(from, request.Points, giftable.Sum(l => l.Remaining), "giftable (purchase)") is { } refusal)
         {
-            await session.SaveAsync(ct); // lots found expired while loading stay expired
-            await tx.CommitAsync(ct);
-            return refusal.ToProblem();
+            return await RefuseAsync(session, refusal.ToProblem(), claim, json, ct); // lots found expired while loading stay expired
         }
 
         var giftId = Guid.CreateVersion7();
@@ -87,17 +90,20 @@ public static class GiftEndpoints
             "insert into gifts (id, from_member_id, to_member_id, channel, points, created_at) values (@giftId, @memberId, @to, @channel, @points, @now)",
             new { giftId, memberId, to = request.ToMemberId, channel = request.Channel, points = request.Points, now }, tx, cancellationToken: ct));
         session.Publish(new PointsGifted { GiftId = giftId, FromMemberId = memberId, ToMemberId = request.ToMemberId, Channel = request.Channel, Points = request.Points, At = now });
+        var result = new GiftResult(giftId, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
+        Record(session, claim, 201, result, json);
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
-        return TypedResults.Created($"/accounts/me/postings", new GiftResult(giftId, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]));
+        return TypedResults.Created($"/accounts/me/postings", result);
     }
 
-    public static async Task<Results<Created<TransferResult>, ValidationProblem, ProblemHttpResult>> TransferAsync(
-        TransferRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
-        CancellationToken ct)
+    public static async Task<Results<Created<TransferResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> TransferAsync(
+        TransferRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
+        IOptions<JsonOptions> json, CancellationToken ct)
     {
-        var memberId = user.MemberId();
+        var memberId = context.User.MemberId();
+        var claim = IdempotencyRecords.ClaimOf(context);
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.From), "from", "One of: online, offline.")
             .Require(Channel.IsValid(request.To), "to", "One of: online, offline.")
@@ -111,13 +117,12 @@ public static class GiftEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.From), (memberId, request.To)], loadLots: true, ct);
+        if (claim is not null && await IdempotencyRecords.FindAsync(tx, claim, ct) is { } first) return new IdempotentReplay(first, claim.RequestHash);
         var from = session.Book(memberId, request.From);
         var to = session.Book(memberId, request.To);
         if (SpendRules.BalanceRefusal(from, request.Points, from.Available) is { } refusal)
         {
-            await session.SaveAsync(ct);
-            await tx.CommitAsync(ct);
-            return refusal.ToProblem();
+            return await RefuseAsync(session, refusal.ToProblem(), claim, json, ct);
         }
 
         var transferId = Guid.CreateVersion7();
@@ -128,10 +133,29 @@ public static class GiftEndpoints
             new Entry("transfer", reference, $"transfer:{transferId}", $"member:{memberId}", now), "transfer",
             (source, points) => session.AddLot(to, LotSources.Parse(source.Source), reference, points, "earned", source.EarnedAt, source.ExpiresAt,
                 source.Transferable, originLotId: source.Id));
+        var result = new TransferResult(transferId, request.Points, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
+        Record(session, claim, 201, result, json);
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
-        return TypedResults.Created($"/accounts/me/postings",
-            new TransferResult(transferId, request.Points, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]));
+        return TypedResults.Created($"/accounts/me/postings", result);
+    }
+
+    /// <summary>Commits what loading the lots changed (lots found expired stay expired) and the refusal as the key's answer.</summary>
+    private static async Task<ProblemHttpResult> RefuseAsync(LedgerSession session, ProblemHttpResult problem, IdempotencyClaim? claim,
+        IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        Record(session, claim, problem.StatusCode, problem.ProblemDetails, json, "application/problem+json");
+        await session.SaveAsync(ct);
+        await session.Transaction.CommitAsync(ct);
+        return problem;
+    }
+
+    private static void Record(LedgerSession session, IdempotencyClaim? claim, int status, object body, IOptions<JsonOptions> json,
+        string? contentType = null)
+    {
+        if (claim is null) return;
+        var response = IdempotencyRecords.Response(claim, status, body, json.Value.SerializerOptions, contentType);
+        session.SaveAlso(IdempotencyRecords.InsertCommand([(claim, response)], session.Now));
     }
 }
