@@ -202,6 +202,38 @@ public sealed class Clawback_and_debt(LedgerService service) : IClassFixture<Led
         await _api.AssertVerifiedAsync();
     }
 
+    [Fact]
+    [Trait("Rule", "L15")]
+    public async Task Should_debit_and_pay_off_once_for_keys_sent_concurrently()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        async Task<(HttpStatusCode Status, string Body)[]> SendFiveTimesAsync(string path, object body)
+        {
+            var key = Guid.NewGuid().ToString();
+            return await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ =>
+            {
+                using var ops = _api.Ops();
+                using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+                request.Headers.Add("Idempotency-Key", key);
+                using var response = await ops.SendAsync(request, Ct);
+                return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+            }));
+        }
+
+        var debits = await SendFiveTimesAsync($"/ops/members/{member}/debits", new { channel = "online", points = 800, reason = "Refund after spending" });
+        var payoffs = await SendFiveTimesAsync($"/ops/members/{member}/payoff", new { channel = "online", paidUsd = 1.00m, paymentReference = "PAY-1" });
+
+        Assert.All(debits.Concat(payoffs), a => Assert.Equal(HttpStatusCode.Created, a.Status));
+        Assert.Single(debits.Select(a => a.Body).Distinct());
+        Assert.Single(payoffs.Select(a => a.Body).Distinct());
+        Assert.Equal(0, (await _api.BalanceAsync(member)).Total);
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.Equal(2, await conn.ExecuteScalarAsync<long>(
+            "select count(*) from postings p join accounts a on a.id = p.account_id where a.member_id = @member", new { member }));
+        await _api.AssertVerifiedAsync();
+    }
+
     [Theory]
     [InlineData(-800, "0.80", HttpStatusCode.BadRequest)] // the minimum is USD 1.00
     [InlineData(-800, "1.00", HttpStatusCode.Created)]

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
@@ -56,14 +57,19 @@ public static class CorrectionEndpoints
     public static void MapCorrections(this IEndpointRouteBuilder app)
     {
         var ops = app.MapGroup("/ops").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
-        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync).WithSummary("Take wrongly earned points back (L13); may leave the balance negative");
-        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync).WithSummary("Record the payment that clears a negative balance (L15)");
+        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync).WithIdempotencyInTransaction()
+            .WithSummary("Take wrongly earned points back (L13); may leave the balance negative");
+        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync).WithIdempotencyInTransaction()
+            .WithSummary("Record the payment that clears a negative balance (L15)");
         ops.MapPost("/promotions", PromoteAsync).WithSummary("Grant promotion points to a list of members (L19)");
     }
 
-    public static async Task<Results<Created<DebitResult>, ValidationProblem>> DebitAsync(
-        Guid memberId, DebitRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+    public static async Task<Results<Created<DebitResult>, IdempotentReplay, ValidationProblem>> DebitAsync(
+        Guid memberId, DebitRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        IOptions<JsonOptions> json, CancellationToken ct)
     {
+        var user = context.User;
+        var claim = IdempotencyRecords.ClaimOf(context);
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
             .Require(request.Points is > 0 and <= 100_000_000, "points", "Between 1 and 100,000,000 points.")
@@ -75,6 +81,7 @@ public static class CorrectionEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel)], loadLots: true, ct);
+        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var book = session.Book(memberId, request.Channel);
         var reference = $"debit:{Guid.CreateVersion7()}";
         var cause = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()}"
@@ -86,16 +93,19 @@ public static class CorrectionEndpoints
             MemberId = memberId, Channel = request.Channel, Reference = reference, PendingVoided = 0, EarnedClawedBack = request.Points,
             BalanceAfter = book.Earned.Balance, At = now,
         });
+        var result = new DebitResult(transactionId, book.Earned.Balance);
+        session.RecordAnswer(claim, 201, result, json.Value.SerializerOptions);
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
-        return TypedResults.Created($"/ops/members/{memberId}/accounts", new DebitResult(transactionId, book.Earned.Balance));
+        return TypedResults.Created($"/ops/members/{memberId}/accounts", result);
     }
 
-    public static async Task<Results<Created<PayoffResult>, ValidationProblem, ProblemHttpResult>> PayoffAsync(
-        Guid memberId, PayoffRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<ProgramPolicy> policy, CancellationToken ct)
+    public static async Task<Results<Created<PayoffResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> PayoffAsync(
+        Guid memberId, PayoffRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        IOptions<ProgramPolicy> policy, IOptions<JsonOptions> json, CancellationToken ct)
     {
+        var claim = IdempotencyRecords.ClaimOf(context);
         var usd = request.Currency == "USD";
         var paid = usd ? request.PaidUsd : request.PaidAmount;
         var errors = new FieldErrors()
@@ -110,11 +120,14 @@ public static class CorrectionEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel)], loadLots: false, ct);
+        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var book = session.Book(memberId, request.Channel);
         var owed = book.Earned.Balance;
+        var options = json.Value.SerializerOptions;
         if (owed >= 0)
         {
-            return Problems.Of(409, "no-negative-balance", "Nothing to pay off", $"The {request.Channel} balance is {owed}, not negative.");
+            return await session.RefuseAsync(
+                Problems.Of(409, "no-negative-balance", "Nothing to pay off", $"The {request.Channel} balance is {owed}, not negative."), claim, options, ct);
         }
         decimal due;
         if (usd) due = PointsRules.PayoffUsd(owed, policy.Value.PayoffMinimumUsd, policy.Value.UsdPerPoint);
@@ -123,20 +136,27 @@ public static class CorrectionEndpoints
             var rate = await conn.ExecuteScalarAsync<decimal?>(new CommandDefinition(
                 "select usd_per_unit from exchange_rates where currency = @Currency and effective_from <= @now order by effective_from desc limit 1",
                 new { request.Currency, now }, tx, cancellationToken: ct));
-            if (rate is null) return Problems.Of(409, "exchange-rate-not-found", "No rate in force", $"No {request.Currency} rate is effective now.");
+            if (rate is null)
+            {
+                return await session.RefuseAsync(
+                    Problems.Of(409, "exchange-rate-not-found", "No rate in force", $"No {request.Currency} rate is effective now."), claim, options, ct);
+            }
             due = PointsRules.PayoffInCurrency(owed, policy.Value.PayoffMinimumKrw, policy.Value.UsdPerPoint, rate.Value);
         }
         if (paid != due)
         {
-            return Problems.Of(400, "payoff-amount-mismatch", "The amount does not pay off the balance",
-                $"A balance of {owed} points is paid off with {request.Currency} {due:0.##} (L15); {request.Currency} {paid:0.##} was given.");
+            return await session.RefuseAsync(Problems.Of(400, "payoff-amount-mismatch", "The amount does not pay off the balance",
+                $"A balance of {owed} points is paid off with {request.Currency} {due:0.##} (L15); {request.Currency} {paid:0.##} was given."),
+                claim, options, ct);
         }
         var reference = request.PaymentReference.Trim();
-        var transactionId = session.Post(new Entry("payoff", reference, $"payoff:{reference}", $"ops:{user.FindFirstValue("sub")}", now),
+        var transactionId = session.Post(new Entry("payoff", reference, $"payoff:{reference}", $"ops:{context.User.FindFirstValue("sub")}", now),
             Leg.System(SystemAccounts.Payoff, owed), Leg.Of(book.Earned, -owed));
+        var result = new PayoffResult(transactionId, -owed, request.Currency, due);
+        session.RecordAnswer(claim, 201, result, options);
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Created($"/ops/members/{memberId}/accounts", new PayoffResult(transactionId, -owed, request.Currency, due));
+        return TypedResults.Created($"/ops/members/{memberId}/accounts", result);
     }
 
     public static async Task<Results<Created<PromotionResult>, ValidationProblem>> PromoteAsync(

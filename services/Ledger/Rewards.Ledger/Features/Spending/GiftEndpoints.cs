@@ -69,13 +69,13 @@ public static class GiftEndpoints
 
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel), (request.ToMemberId, request.Channel)], loadLots: true, ct);
-        if (claim is not null && await IdempotencyRecords.FindAsync(tx, claim, ct) is { } first) return new IdempotentReplay(first, claim.RequestHash);
+        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var from = session.Book(memberId, request.Channel);
         var to = session.Book(request.ToMemberId, request.Channel);
         var giftable = from.Lots.Where(l => PointsRules.IsGiftable(l.ToDomain())).ToList();
         if (SpendRules.BalanceRefusal(from, request.Points, giftable.Sum(l => l.Remaining), "giftable (purchase)") is { } refusal)
         {
-            return await RefuseAsync(session, refusal.ToProblem(), claim, json, ct); // lots found expired while loading stay expired
+            return await session.RefuseAsync(refusal.ToProblem(), claim, json.Value.SerializerOptions, ct);
         }
 
         var giftId = Guid.CreateVersion7();
@@ -91,7 +91,7 @@ public static class GiftEndpoints
             new { giftId, memberId, to = request.ToMemberId, channel = request.Channel, points = request.Points, now }, tx, cancellationToken: ct));
         session.Publish(new PointsGifted { GiftId = giftId, FromMemberId = memberId, ToMemberId = request.ToMemberId, Channel = request.Channel, Points = request.Points, At = now });
         var result = new GiftResult(giftId, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
-        Record(session, claim, 201, result, json);
+        session.RecordAnswer(claim, 201, result, json.Value.SerializerOptions);
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
@@ -117,12 +117,12 @@ public static class GiftEndpoints
         await using var tx = await conn.BeginTransactionAsync(ct);
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.From), (memberId, request.To)], loadLots: true, ct);
-        if (claim is not null && await IdempotencyRecords.FindAsync(tx, claim, ct) is { } first) return new IdempotentReplay(first, claim.RequestHash);
+        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var from = session.Book(memberId, request.From);
         var to = session.Book(memberId, request.To);
         if (SpendRules.BalanceRefusal(from, request.Points, from.Available) is { } refusal)
         {
-            return await RefuseAsync(session, refusal.ToProblem(), claim, json, ct);
+            return await session.RefuseAsync(refusal.ToProblem(), claim, json.Value.SerializerOptions, ct);
         }
 
         var transferId = Guid.CreateVersion7();
@@ -134,28 +134,10 @@ public static class GiftEndpoints
             (source, points) => session.AddLot(to, LotSources.Parse(source.Source), reference, points, "earned", source.EarnedAt, source.ExpiresAt,
                 source.Transferable, originLotId: source.Id));
         var result = new TransferResult(transferId, request.Points, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
-        Record(session, claim, 201, result, json);
+        session.RecordAnswer(claim, 201, result, json.Value.SerializerOptions);
         await session.SaveAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Flush();
         return TypedResults.Created($"/accounts/me/postings", result);
-    }
-
-    /// <summary>Commits what loading the lots changed (lots found expired stay expired) and the refusal as the key's answer.</summary>
-    private static async Task<ProblemHttpResult> RefuseAsync(LedgerSession session, ProblemHttpResult problem, IdempotencyClaim? claim,
-        IOptions<JsonOptions> json, CancellationToken ct)
-    {
-        Record(session, claim, problem.StatusCode, problem.ProblemDetails, json, "application/problem+json");
-        await session.SaveAsync(ct);
-        await session.Transaction.CommitAsync(ct);
-        return problem;
-    }
-
-    private static void Record(LedgerSession session, IdempotencyClaim? claim, int status, object body, IOptions<JsonOptions> json,
-        string? contentType = null)
-    {
-        if (claim is null) return;
-        var response = IdempotencyRecords.Response(claim, status, body, json.Value.SerializerOptions, contentType);
-        session.SaveAlso(IdempotencyRecords.InsertCommand([(claim, response)], session.Now));
     }
 }
