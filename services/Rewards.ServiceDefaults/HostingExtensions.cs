@@ -37,7 +37,7 @@ public static class HostingExtensions
                 .Enrich.WithProperty("Service", serviceName);
             if (development) log.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {SourceContext}: {Message:lj}{NewLine}{Exception}");
             else log.WriteTo.Console(new RenderedCompactJsonFormatter());
-        });
+        }, preserveStaticLogger: true); // each host logs through its own logger, not the process-wide Log.Logger (tests run several hosts)
 
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
@@ -81,7 +81,7 @@ public static class HostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging();
+        app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(async (context, next) =>
