@@ -212,6 +212,24 @@ public sealed class Gifts_and_transfers(LedgerService service) : IClassFixture<L
     }
 
     [Fact]
+    [Trait("Rule", "L11")]
+    public async Task Should_move_a_received_gift_to_the_other_channel_as_a_gift_with_its_extended_expiry()
+    {
+        await _api.SetClockAsync(Start);
+        var (giver, receiver) = (Guid.NewGuid(), Guid.NewGuid());
+        await _api.PurchasePointsAsync(giver, 100, purchasedAt: Start.AddDays(-1));
+        await _api.PurchasePointsAsync(receiver, 10);
+        await _api.SetClockAsync(Start.AddMonths(56));                                       // under 6 months left: the gift gains 6
+        Assert.Equal(HttpStatusCode.Created, (await _api.GiftAsync(giver, receiver, 100)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, (await _api.TransferAsync(receiver, "online", "offline", 110)).StatusCode);
+
+        var moved = (await _api.LotsAsync(receiver, "offline")).Single(l => l.Amount == 100);
+        Assert.Equal(("gift", false, Start.AddDays(-1).AddMonths(66)), (moved.Source, moved.Transferable, moved.ExpiresAt!.Value));
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
     [Trait("Rule", "L10")]
     public async Task Should_refuse_a_gift_to_an_unknown_member_or_oneself()
     {

@@ -99,7 +99,7 @@ public static class VerifyEndpoints
             from lots l join lots o on o.id = l.origin_lot_id
             where l.earned_at is distinct from o.earned_at
                or l.expires_at is distinct from case
-                    when l.source <> 'gift' then o.expires_at
+                    when l.member_id = o.member_id then o.expires_at -- moved to the member's other channel
                     when o.expires_at < (l.created_at at time zone 'UTC' + make_interval(months => @giftMinimumMonths)) at time zone 'UTC'
                         then (o.expires_at at time zone 'UTC' + make_interval(months => @giftExtensionMonths)) at time zone 'UTC'
                     else o.expires_at end
@@ -108,8 +108,8 @@ public static class VerifyEndpoints
                    'Lot ' || l.id || ' (' || l.source || (case when l.transferable then ', transferable' else '' end) || ') came from lot '
                    || o.id || ' (' || o.source || (case when o.transferable then ', transferable' else '' end) || ')'
             from lots l join lots o on o.id = l.origin_lot_id
-            where case when l.source = 'gift'
-                       then l.transferable or o.source not in ('purchase', 'missed-earning') or not o.transferable
+            where case when l.member_id <> o.member_id -- a gift (a transfer stays with the member)
+                       then l.source <> 'gift' or l.transferable or o.source not in ('purchase', 'missed-earning') or not o.transferable
                        else l.source <> o.source or l.transferable <> o.transferable end
             union all
             select 'promotion-never-transferable', null, member_id, 'Promotion lot ' || id || ' is transferable'
