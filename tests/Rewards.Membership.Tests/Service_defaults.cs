@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using System.Net.Http.Json;
@@ -11,7 +12,11 @@ public sealed class MembershipWithoutClockControl : IAsyncLifetime
 
     public async ValueTask InitializeAsync() =>
         Host = await ServiceHost<ProgramPolicy>.StartAsync("Membership", await TestServers.CreateVirtualHostAsync("defaults"),
-            new Dictionary<string, string?> { ["Testing:ClockControl"] = "false" });
+            new Dictionary<string, string?>
+            {
+                ["Testing:ClockControl"] = "false",
+                ["Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware"] = "Information",
+            });
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
 }
@@ -36,6 +41,27 @@ public sealed class Service_defaults(MembershipWithoutClockControl service) : IC
         Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync(ct));
         Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);
         Assert.Contains("\"/members\"", openApi, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_log_a_request_with_the_trace_id_of_its_traceparent_header_or_a_new_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var client = service.Host.CreateClient();
+        using var traced = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        traced.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        await client.SendAsync(traced, ct);
+        await client.GetAsync("/health/ready", ct);
+
+        // The request log line is written once the response has gone out, so it may come a moment after it.
+        List<string> Requests() => [.. service.Host.Logs.Lines.Where(l => l.Contains(" responded ", StringComparison.Ordinal))];
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(
+            Requests().Any(l => l.Contains("/health/live", StringComparison.Ordinal)) && Requests().Any(l => l.Contains("/health/ready", StringComparison.Ordinal)))));
+        var requests = Requests();
+        Assert.Contains(requests, l => l.Contains("/health/live", StringComparison.Ordinal) && l.Contains($"TraceId={traceId}", StringComparison.Ordinal));
+        Assert.Contains(requests, l => l.Contains("/health/ready", StringComparison.Ordinal) && !l.Contains("TraceId= ", StringComparison.Ordinal));
     }
 
     [Fact]
