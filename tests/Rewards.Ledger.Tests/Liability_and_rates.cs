@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
+using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Testing;
 
@@ -82,6 +84,46 @@ public sealed class Liability_and_rates(LedgerService service) : IClassFixture<L
             var lot = Assert.Single(await _api.LotsAsync(member));
             Assert.Equal(("promotion", 250L, false, Start.AddDays(60)), (lot.Source, lot.Remaining, lot.Transferable, lot.ExpiresAt!.Value));
         }
+        await _api.AssertVerifiedAsync();
+    }
+
+    [Fact]
+    [Trait("Rule", "L19")]
+    public async Task Should_let_a_repeat_take_over_a_campaign_key_whose_request_never_answered_and_grant_nothing_twice()
+    {
+        await _api.SetClockAsync(Start);
+        var members = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToArray();
+        var body = new { name = "Crashed campaign", points = 100, expiresAt = Start.AddDays(60), memberIds = members };
+        var key = Guid.NewGuid().ToString();
+
+        async Task<HttpResponseMessage> GrantAsync()
+        {
+            using var ops = _api.Ops();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/ops/promotions") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await ops.SendAsync(request, Ct);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await GrantAsync()).StatusCode);
+        await using (var conn = new NpgsqlConnection(service.Host.ConnectionString))
+        {
+            // As if the service had stopped after granting and before storing the response.
+            Assert.Equal(1, await conn.ExecuteAsync(
+                "update idempotency_keys set status_code = null, content_type = null, body = null, completed_at = null where key = @key", new { key }));
+        }
+        var whileRecent = await GrantAsync();
+        await _api.SetClockAsync(Start.AddMinutes(6));
+        var afterwards = await GrantAsync();
+        var replayed = await GrantAsync();
+
+        Assert.Equal(HttpStatusCode.Conflict, whileRecent.StatusCode);
+        Assert.Equal("/problems/idempotency-key-in-progress", (await whileRecent.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.Created, afterwards.StatusCode);
+        var answer = await afterwards.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal((0, 5), (answer.GetProperty("granted").GetInt32(), answer.GetProperty("alreadyGranted").GetInt32()));
+        Assert.Equal(HttpStatusCode.Created, replayed.StatusCode);
+        Assert.True(replayed.Headers.Contains("Idempotent-Replayed"));
+        foreach (var member in members) Assert.Equal(100, Assert.Single(await _api.LotsAsync(member)).Remaining);
         await _api.AssertVerifiedAsync();
     }
 

@@ -15,10 +15,16 @@ namespace Rewards.ServiceDefaults.Http;
 /// scoped per caller (token subject, or anonymous) and kept for <see cref="IdempotencyCleanupJob.Retention"/>.
 /// An endpoint marked <see cref="IdempotencyRecords.WithIdempotencyInTransaction"/> gets the checked key as an
 /// <see cref="IdempotencyClaim"/> instead, and records it in the transaction of its own change (no extra commits).
+/// A claim whose request never finished (the service stopped between its change and storing the response) stays
+/// "in progress" until the cleanup; for an endpoint marked <see cref="IdempotencyRecords.WithIdempotentEffects"/> a
+/// repeat after <see cref="AbandonedAfter"/> takes it over and runs the request again.
 /// </summary>
 public sealed class IdempotencyMiddleware(RequestDelegate next)
 {
     public const string Header = "Idempotency-Key";
+
+    /// <summary>Far longer than any request runs: a claim this old without a response was abandoned.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(5);
 
     public async Task InvokeAsync(HttpContext context, NpgsqlDataSource db, TimeProvider clock)
     {
@@ -49,11 +55,21 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
+            var now = clock.GetUtcNow();
             var claimed = await conn.ExecuteAsync(new CommandDefinition(
                 """
                 insert into idempotency_keys (scope, key, request_hash, created_at) values (@scope, @key, @hash, @now)
                 on conflict do nothing
-                """, new { scope, key, hash, now = clock.GetUtcNow() }, cancellationToken: ct));
+                """, new { scope, key, hash, now }, cancellationToken: ct));
+            if (claimed == 0 && context.GetEndpoint()?.Metadata.GetMetadata<IdempotentEffects>() is not null)
+            {
+                // One repeat wins the takeover; others still see the claim in progress.
+                claimed = await conn.ExecuteAsync(new CommandDefinition(
+                    """
+                    update idempotency_keys set created_at = @now
+                    where scope = @scope and key = @key and request_hash = @hash and completed_at is null and created_at < @abandoned
+                    """, new { scope, key, hash, now, abandoned = now - AbandonedAfter }, cancellationToken: ct));
+            }
             if (claimed == 0)
             {
                 var first = await conn.QuerySingleOrDefaultAsync<IdempotencyRecord>(new CommandDefinition(

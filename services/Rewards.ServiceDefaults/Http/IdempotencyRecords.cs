@@ -16,6 +16,12 @@ public sealed record IdempotencyRecord(string RequestHash, int? StatusCode, stri
 public sealed class IdempotencyInTransaction;
 
 /// <summary>
+/// Endpoint metadata: the endpoint's effects are keyed by its Idempotency-Key, so running a request again changes
+/// nothing twice. A repeat may then take over a claim whose request never finished (the service stopped mid-request).
+/// </summary>
+public sealed class IdempotentEffects;
+
+/// <summary>
 /// Idempotency-Key records written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
 /// claims a key and stores the response in two commits of their own; a hot endpoint that batches its writes instead
 /// looks its claims up (<see cref="FindAsync"/>, <see cref="FindSql"/>) and adds <see cref="InsertCommand"/> to its transaction, so the
@@ -26,6 +32,9 @@ public static class IdempotencyRecords
 {
     public static RouteHandlerBuilder WithIdempotencyInTransaction(this RouteHandlerBuilder endpoint) =>
         endpoint.WithMetadata(new IdempotencyInTransaction());
+
+    public static RouteHandlerBuilder WithIdempotentEffects(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(new IdempotentEffects());
 
     /// <summary>The claim the middleware made for this request, when it carries an Idempotency-Key.</summary>
     public static IdempotencyClaim? ClaimOf(HttpContext context) => context.Features.Get<IdempotencyClaim>();

@@ -61,7 +61,8 @@ public static class CorrectionEndpoints
             .WithSummary("Take wrongly earned points back (L13); may leave the balance negative");
         ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync).WithIdempotencyInTransaction()
             .WithSummary("Record the payment that clears a negative balance (L15)");
-        ops.MapPost("/promotions", PromoteAsync).WithSummary("Grant promotion points to a list of members (L19)");
+        ops.MapPost("/promotions", PromoteAsync).WithIdempotentEffects() // the campaign id comes from the key
+            .WithSummary("Grant promotion points to a list of members (L19)");
     }
 
     public static async Task<Results<Created<DebitResult>, IdempotentReplay, ValidationProblem>> DebitAsync(
