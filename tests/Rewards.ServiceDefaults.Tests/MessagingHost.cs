@@ -12,19 +12,27 @@ using Rewards.Testing;
 
 namespace Rewards.ServiceDefaults.Tests;
 
-/// <summary>Counts every delivery, whether or not the inbox lets it through.</summary>
+/// <summary>Counts every delivery, whether or not the inbox lets it through, and the trace it was consumed in.</summary>
 public sealed class Deliveries
 {
     private readonly ConcurrentDictionary<Guid, int> _count = new();
-    public void Add(Guid messageId) => _count.AddOrUpdate(messageId, 1, (_, n) => n + 1);
+    private readonly ConcurrentDictionary<Guid, (string? ConsumedIn, string? PublishedIn)> _traces = new();
+    public void Add(Guid messageId, string? consumedIn, string? publishedIn)
+    {
+        _count.AddOrUpdate(messageId, 1, (_, n) => n + 1);
+        _traces[messageId] = (consumedIn, publishedIn);
+    }
     public int Of(Guid messageId) => _count.GetValueOrDefault(messageId);
+    /// <summary>The trace id of the consumer's activity, and the activity id the publisher put in the message headers.</summary>
+    public (string? ConsumedIn, string? PublishedIn) TraceOf(Guid messageId) => _traces.GetValueOrDefault(messageId);
 }
 
 public sealed class DeliveryObserver(Deliveries deliveries) : MassTransit.IConsumeObserver
 {
     public Task PreConsume<T>(MassTransit.ConsumeContext<T> context) where T : class
     {
-        deliveries.Add(context.MessageId!.Value);
+        deliveries.Add(context.MessageId!.Value, System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
+            context.Headers.Get<string>("MT-Activity-Id"));
         return Task.CompletedTask;
     }
 
@@ -64,6 +72,7 @@ public sealed class MessagingHost : IAsyncLifetime
             ["Outbox:PollInterval"] = "01:00:00",
         });
         builder.Services.AddSingleton(TimeProvider.System);
+        Telemetry.TraceContext.PropagateWithoutRecording(); // as AddServiceDefaults does without an OTLP collector
         builder.Services.AddSingleton<Deliveries>();
         MassTransit.ObserverRegistrationExtensions.AddConsumeObserver<DeliveryObserver>(builder.Services);
         builder.AddDatabase("Test", typeof(MessagingHost).Assembly);

@@ -28,6 +28,20 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
     }
 
     [Fact]
+    public async Task Should_consume_a_message_in_the_trace_its_publish_started_without_recording_spans()
+    {
+        var id = await host.EnqueueAsync(MessagingHost.Message($"trace-{Guid.NewGuid()}"));
+
+        await host.Relay.RelayOnceAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(host.Deliveries.Of(id) == 1), Wait));
+        var (consumedIn, publishedIn) = host.Deliveries.TraceOf(id);
+        Assert.NotNull(publishedIn); // W3C: 00-<trace id>-<span id>-<flags>
+        Assert.Equal(publishedIn.Split('-')[1], consumedIn);
+        Assert.NotEqual(new string('0', 32), consumedIn);
+    }
+
+    [Fact]
     public async Task Should_never_publish_an_event_whose_transaction_rolled_back()
     {
         var reference = Guid.NewGuid().ToString();
