@@ -59,7 +59,7 @@ public static class HostingExtensions
             telemetry.WithTracing(t => t
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddSource(TraceContext.Sources)
+                .AddSource("MassTransit")
                 .AddOtlpExporter());
         }
         else
