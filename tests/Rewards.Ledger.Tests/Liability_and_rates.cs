@@ -21,6 +21,14 @@ public sealed class Liability_and_rates(LedgerService service) : IClassFixture<L
         return await ops.GetFromJsonAsync<JsonElement>($"/ops/liability?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(to.ToString("O"))}", Ct);
     }
 
+    private async Task<HttpResponseMessage> PromoteAsync(object body, string idempotencyKey)
+    {
+        using var ops = _api.Ops();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ops/promotions") { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await ops.SendAsync(request, Ct);
+    }
+
     [Fact]
     [Trait("Rule", "L1")]
     public async Task Should_roll_the_liability_forward_from_opening_to_closing_over_every_kind_of_movement()
@@ -67,10 +75,7 @@ public sealed class Liability_and_rates(LedgerService service) : IClassFixture<L
 
         async Task<JsonElement> GrantAsync()
         {
-            using var ops = _api.Ops();
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/ops/promotions") { Content = JsonContent.Create(body) };
-            request.Headers.Add("Idempotency-Key", key);
-            var response = await ops.SendAsync(request, Ct);
+            var response = await PromoteAsync(body, key);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         }
@@ -96,13 +101,7 @@ public sealed class Liability_and_rates(LedgerService service) : IClassFixture<L
         var body = new { name = "Crashed campaign", points = 100, expiresAt = Start.AddDays(60), memberIds = members };
         var key = Guid.NewGuid().ToString();
 
-        async Task<HttpResponseMessage> GrantAsync()
-        {
-            using var ops = _api.Ops();
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/ops/promotions") { Content = JsonContent.Create(body) };
-            request.Headers.Add("Idempotency-Key", key);
-            return await ops.SendAsync(request, Ct);
-        }
+        Task<HttpResponseMessage> GrantAsync() => PromoteAsync(body, key);
 
         Assert.Equal(HttpStatusCode.Created, (await GrantAsync()).StatusCode);
         await using (var conn = new NpgsqlConnection(service.Host.ConnectionString))
