@@ -47,9 +47,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         var scope = context.User.FindFirst("sub")?.Value ?? "anonymous";
         var hash = await HashAsync(request, context.RequestAborted);
         var ct = context.RequestAborted;
+        var claim = new IdempotencyClaim(scope, key, hash);
         if (context.GetEndpoint()?.Metadata.GetMetadata<IdempotencyInTransaction>() is not null)
         {
-            context.Features.Set(new IdempotencyClaim(scope, key, hash));
+            context.Features.Set(claim);
             await next(context);
             return;
         }
@@ -72,12 +73,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             }
             if (claimed == 0)
             {
-                var first = await conn.QuerySingleOrDefaultAsync<IdempotencyRecord>(new CommandDefinition(
-                    """
-                    select request_hash as RequestHash, status_code as StatusCode, content_type as ContentType, body
-                    from idempotency_keys where scope = @scope and key = @key
-                    """, new { scope, key }, cancellationToken: ct));
-                await new IdempotentReplay(first, hash).ExecuteAsync(context);
+                await new IdempotentReplay(await IdempotencyRecords.FindAsync(conn, null, claim, ct), hash).ExecuteAsync(context);
                 return;
             }
         }

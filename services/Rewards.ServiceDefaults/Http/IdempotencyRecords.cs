@@ -48,9 +48,12 @@ public static class IdempotencyRecords
         from unnest(@claimScopes, @claimKeys) c(scope, key) join idempotency_keys i on i.scope = c.scope and i.key = c.key
         """;
 
-    /// <summary>The record of one claim, read in the caller's transaction once it holds the locks its change needs.</summary>
-    public static async Task<IdempotencyRecord?> FindAsync(NpgsqlTransaction tx, IdempotencyClaim claim, CancellationToken ct) =>
-        Found(await tx.Connection!.QueryAsync<FoundRecord>(new CommandDefinition(FindSql,
+    /// <summary>
+    /// The record of one claim; an endpoint recording in its own transaction reads it there, once it holds the locks its
+    /// change needs.
+    /// </summary>
+    public static async Task<IdempotencyRecord?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IdempotencyClaim claim, CancellationToken ct) =>
+        Found(await conn.QueryAsync<FoundRecord>(new CommandDefinition(FindSql,
             new { claimScopes = new[] { claim.Scope }, claimKeys = new[] { claim.Key } }, tx, cancellationToken: ct))).Values.SingleOrDefault();
 
     /// <summary>The response to record for <paramref name="claim"/>: <paramref name="body"/> as JSON, as the endpoint's result writes it.</summary>

@@ -9,7 +9,7 @@ namespace Rewards.ServiceDefaults.Telemetry;
 /// </summary>
 public static class TraceContext
 {
-    public static readonly string[] Sources = ["Microsoft.AspNetCore", "System.Net.Http", "MassTransit"];
+    private static readonly string[] Sources = ["Microsoft.AspNetCore", "System.Net.Http", "MassTransit"];
 
     private static int _listening;
 

@@ -13,7 +13,7 @@ public static class SessionIdempotency
 {
     /// <summary>The first answer to the request's key, if it has one; ask once the session holds its locks.</summary>
     public static async Task<IdempotentReplay?> FirstAnswerAsync(this LedgerSession session, IdempotencyClaim? claim, CancellationToken ct) =>
-        claim is not null && await IdempotencyRecords.FindAsync(session.Transaction, claim, ct) is { } first
+        claim is not null && await IdempotencyRecords.FindAsync(session.Transaction.Connection!, session.Transaction, claim, ct) is { } first
             ? new IdempotentReplay(first, claim.RequestHash) : null;
 
     public static void RecordAnswer(this LedgerSession session, IdempotencyClaim? claim, int status, object body, JsonSerializerOptions json,
