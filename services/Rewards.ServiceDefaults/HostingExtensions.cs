@@ -49,7 +49,7 @@ public static class HostingExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", "Npgsql")
+                .AddMeter("MassTransit", "Npgsql", "Rewards.*")
                 .AddPrometheusExporter());
         // Spans are recorded only for a collector to export them to. Without one, recording cost the Ledger about 10 µs
         // of CPU per credit for nothing; the activities are still created, so every log line carries the trace id that
@@ -105,7 +105,11 @@ public static class HostingExtensions
         if (app.Services.GetService<Npgsql.NpgsqlDataSource>() is not null) app.UseMiddleware<IdempotencyMiddleware>();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResponseWriter = HealthReportWriter.WriteAsync,
+        });
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
         app.MapScalarApiReference();

@@ -38,8 +38,16 @@ public sealed class Service_defaults(MembershipWithoutClockControl service) : IC
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync(ct));
+        using var report = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync(ct));
+        Assert.Equal("Healthy", report.RootElement.GetProperty("status").GetString());
+        var checks = report.RootElement.GetProperty("checks").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks["database"]);
+        Assert.Equal("Healthy", checks["outbox"]);
+        Assert.Contains(checks, c => c.Key.Contains("masstransit", StringComparison.OrdinalIgnoreCase) && c.Value == "Healthy");
         Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);
+        Assert.Contains("rewards_outbox_unpublished", metrics, StringComparison.Ordinal);
+        Assert.Contains("rewards_outbox_oldest_unpublished_age_seconds", metrics, StringComparison.Ordinal);
         Assert.Contains("\"/members\"", openApi, StringComparison.Ordinal);
     }
 

@@ -40,6 +40,26 @@ public sealed class DeliveryObserver(Deliveries deliveries) : MassTransit.IConsu
     public Task ConsumeFault<T>(MassTransit.ConsumeContext<T> context, Exception exception) where T : class => Task.CompletedTask;
 }
 
+/// <summary>
+/// Holds back the publish of every PointsPending whose reference starts with "unconfirmed-" while <see cref="Holding"/>
+/// is set, and ignores cancellation meanwhile: a publish whose confirm was lost with its connection behaves like this.
+/// </summary>
+public sealed class UnconfirmedPublishes : MassTransit.IPublishObserver
+{
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public bool Holding { get; private set; }
+
+    public void Hold() { _released = new(TaskCreationOptions.RunContinuationsAsynchronously); Holding = true; }
+    public void Release() { Holding = false; _released.TrySetResult(); }
+
+    public Task PrePublish<T>(MassTransit.PublishContext<T> context) where T : class =>
+        Holding && context.Message is PointsPending { Reference: var r } && r.StartsWith("unconfirmed-", StringComparison.Ordinal)
+            ? _released.Task : Task.CompletedTask;
+
+    public Task PostPublish<T>(MassTransit.PublishContext<T> context) where T : class => Task.CompletedTask;
+    public Task PublishFault<T>(MassTransit.PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
+}
+
 /// <summary>A consumer whose effect is a row in the effects table, written in the inbox transaction.</summary>
 public sealed class RecordingConsumer(IServiceProvider services) : InboxConsumer<PointsPending>(services)
 {
@@ -70,11 +90,14 @@ public sealed class MessagingHost : IAsyncLifetime
             ["RabbitMq:Password"] = rabbit.Password,
             // The relay's own loop stays mostly asleep, so tests drive passes themselves.
             ["Outbox:PollInterval"] = "01:00:00",
+            ["Outbox:PublishTimeout"] = "00:00:02",
         });
         builder.Services.AddSingleton(TimeProvider.System);
         Telemetry.TraceContext.PropagateWithoutRecording(); // as AddServiceDefaults does without an OTLP collector
         builder.Services.AddSingleton<Deliveries>();
         MassTransit.ObserverRegistrationExtensions.AddConsumeObserver<DeliveryObserver>(builder.Services);
+        builder.Services.AddSingleton<UnconfirmedPublishes>();
+        MassTransit.ObserverRegistrationExtensions.AddPublishObserver(builder.Services, sp => sp.GetRequiredService<UnconfirmedPublishes>());
         builder.AddDatabase("Test", typeof(MessagingHost).Assembly);
         builder.AddMessaging("defaults-test", x => x.AddConsumer<RecordingConsumer>());
         Host = builder.Build();
@@ -89,6 +112,7 @@ public sealed class MessagingHost : IAsyncLifetime
 
     public OutboxRelay Relay => Host.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single();
     public Deliveries Deliveries => Host.Services.GetRequiredService<Deliveries>();
+    public UnconfirmedPublishes Unconfirmed => Host.Services.GetRequiredService<UnconfirmedPublishes>();
 
     public async Task<Guid> EnqueueAsync(PointsPending message, bool commit = true)
     {

@@ -1,6 +1,7 @@
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Rewards.ServiceDefaults.Jobs;
 using Rewards.ServiceDefaults.Messaging;
@@ -115,6 +116,82 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
         Assert.Contains("Unknown message type", failed.LastError, StringComparison.Ordinal);
         Assert.True(failed.NextAttemptAt > DateTimeOffset.UtcNow, "a failed row waits for its back-off");
         Assert.NotNull((await host.OutboxRowAsync(good))!.PublishedAt);
+    }
+
+    [Fact]
+    public async Task Should_give_up_on_a_publish_that_is_never_confirmed_and_publish_the_row_again_once_the_broker_confirms()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stuck = $"unconfirmed-{Guid.NewGuid()}";
+        var fine = Guid.NewGuid().ToString();
+        host.Unconfirmed.Hold();
+        try
+        {
+            var stuckId = await host.EnqueueAsync(MessagingHost.Message(stuck));
+            var fineId = await host.EnqueueAsync(MessagingHost.Message(fine));
+
+            // Without a deadline on the confirm this pass would never return, and the relay would stall for good.
+            var pass = host.Relay.RelayOnceAsync(ct);
+            Assert.Same(pass, await Task.WhenAny(pass, Task.Delay(TimeSpan.FromSeconds(15), ct)));
+            await pass;
+
+            var row = await host.OutboxRowAsync(stuckId);
+            Assert.Null(row!.PublishedAt);
+            Assert.Contains("did not confirm", row.LastError, StringComparison.Ordinal);
+            Assert.True(row.NextAttemptAt <= DateTimeOffset.UtcNow.AddSeconds(6), "a broker fault backs off for seconds, not minutes");
+            Assert.NotNull((await host.OutboxRowAsync(fineId))!.PublishedAt);
+
+            host.Unconfirmed.Release();
+            Assert.True(await Eventually.TrueAsync(async () =>
+            {
+                await host.Relay.RelayOnceAsync(ct);
+                return (await host.OutboxRowAsync(stuckId))!.PublishedAt is not null;
+            }, Wait), "the row was published once the broker confirmed again");
+            Assert.True(await Eventually.TrueAsync(async () => await host.EffectsAsync(stuck) == 1, Wait));
+            await Task.Delay(500, ct);
+            Assert.Equal(1, await host.EffectsAsync(stuck)); // the late first publish and the second are one effect
+        }
+        finally
+        {
+            host.Unconfirmed.Release();
+        }
+    }
+
+    [Fact]
+    public async Task Should_report_the_outbox_lag_and_turn_readiness_degraded_then_unhealthy_as_it_grows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var monitor = host.Host.Services.GetRequiredService<OutboxMonitor>();
+        var health = host.Host.Services.GetRequiredService<HealthCheckService>();
+        var id = Guid.NewGuid();
+        await using (var conn = new NpgsqlConnection(host.ConnectionString))
+        {
+            // A row that cannot be published, waiting for 45 s by the database's clock.
+            await conn.ExecuteAsync(
+                """
+                insert into outbox_messages (message_id, message_type, body, created_at, next_attempt_at, enqueued_at)
+                values (@id, 'Rewards.Contracts.NoSuchEvent', '{}', now(), now() + interval '1 hour', now() - interval '45 seconds')
+                """, new { id });
+        }
+        try
+        {
+            var lag = await monitor.MeasureAsync(ct);
+            Assert.True(lag.Unpublished >= 1);
+            Assert.InRange(lag.OldestAgeSeconds, 44, 120);
+            Assert.Equal(HealthStatus.Degraded, (await health.CheckHealthAsync(c => c.Name == "outbox", ct)).Status);
+
+            await using (var conn = new NpgsqlConnection(host.ConnectionString))
+                await conn.ExecuteAsync("update outbox_messages set enqueued_at = now() - interval '3 minutes' where message_id = @id", new { id });
+            var report = await health.CheckHealthAsync(c => c.Name == "outbox", ct);
+            Assert.Equal(HealthStatus.Unhealthy, report.Status);
+            Assert.Contains("unpublished", report.Entries["outbox"].Description, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await using var conn = new NpgsqlConnection(host.ConnectionString);
+            await conn.ExecuteAsync("delete from outbox_messages where message_id = @id", new { id });
+        }
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(c => c.Name == "outbox", ct)).Status);
     }
 
     [Fact]

@@ -14,6 +14,8 @@ public sealed class RabbitMqOptions
     [Required] public string VirtualHost { get; set; } = "/";
     [Required] public string Username { get; set; } = "guest";
     [Required] public string Password { get; set; } = "guest";
+    /// <summary>MassTransit's anonymous usage report to its vendor over the internet; off unless asked for.</summary>
+    public bool UsageTelemetry { get; set; }
 }
 
 public static class MessagingExtensions
@@ -30,7 +32,9 @@ public static class MessagingExtensions
         builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection("Outbox"));
         builder.Services.AddSingleton<WakeSignal>();
         builder.Services.AddSingleton<Outbox>();
+        builder.Services.AddSingleton<OutboxMonitor>();
         builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHealthChecks().AddCheck<OutboxHealthCheck>("outbox", tags: ["ready"]);
         builder.Services.AddClockJob<OutboxCleanupJob>();
         builder.Services.AddClockJob<InboxCleanupJob>();
 
@@ -45,6 +49,7 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = rabbit.UsageTelemetry);
             configure?.Invoke(x);
             x.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {

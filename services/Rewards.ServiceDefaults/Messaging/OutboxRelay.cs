@@ -12,27 +12,41 @@ public sealed class OutboxOptions
 {
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
     public int BatchSize { get; set; } = 200;
+    /// <summary>Back-off ceiling of a row that cannot be published as it is (unknown type, unreadable body).</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Back-off ceiling while the broker does not take messages: short, so the backlog drains soon after it is back.</summary>
+    public TimeSpan BrokerBackoff { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>A publish not confirmed by then counts as failed; the row is published again later with the same MessageId.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Readiness is Degraded when the oldest unpublished row is older than this …</summary>
+    public TimeSpan LagDegradedAfter { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>… and Unhealthy when it is older than this.</summary>
+    public TimeSpan LagUnhealthyAfter { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>
 /// Publishes unpublished outbox rows to RabbitMQ with the row's id as the MassTransit MessageId, then marks them.
 /// At-least-once: a crash between publish and mark publishes the row again with the same MessageId, and the
 /// receiving inbox ignores the repeat. Rows are claimed with SKIP LOCKED, so several instances can run at once.
-/// A row whose publish fails is retried with exponential back-off; it does not hold up the rows behind it.
 /// Rows of one batch are published concurrently, so a batch costs about one confirm round trip.
+/// It cannot stall: every publish has a deadline (a confirm lost with a dropped connection would otherwise be awaited
+/// for ever), a failed pass is logged and followed by the next, and every pass reads the unpublished rows afresh.
+/// A row that cannot be published as it is backs off exponentially up to <see cref="OutboxOptions.MaxBackoff"/>; while
+/// the broker refuses, rows back off only up to <see cref="OutboxOptions.BrokerBackoff"/>.
 /// </summary>
 public sealed class OutboxRelay(
     NpgsqlDataSource db,
     IBus bus,
     TimeProvider clock,
     WakeSignal signal,
+    OutboxMonitor monitor,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(5);
     private long _scanFrom;
     private long? _lastFullScan; // a wall-time timestamp: the scan rhythm must not follow the (test) business clock
+    private int _failedPasses;
 
     private static readonly Dictionary<string, Type> MessageTypes = typeof(Contracts.Membership.MemberRegistered).Assembly
         .GetTypes().Where(t => t.FullName is not null).ToDictionary(t => t.FullName!);
@@ -42,18 +56,26 @@ public sealed class OutboxRelay(
         while (!stoppingToken.IsCancellationRequested)
         {
             var published = 0;
+            var wait = options.Value.PollInterval;
             try
             {
                 published = await RelayOnceAsync(stoppingToken);
+                _failedPasses = 0;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "Outbox relay pass failed; retrying");
+                // The database is away, most likely; the next pass starts over from the unpublished rows.
+                _failedPasses++;
+                wait = TimeSpan.FromMilliseconds(Math.Min(options.Value.PollInterval.TotalMilliseconds * Math.Pow(2, _failedPasses), 5000));
+                logger.LogWarning("Outbox relay pass failed ({Error}); retrying in {Wait} ms", ex.Message, (int)wait.TotalMilliseconds);
             }
+            catch (OperationCanceledException) { return; }
+            monitor.RelayLooped();
+            await monitor.MeasureIfDueAsync(stoppingToken);
 
             if (published < options.Value.BatchSize)
             {
-                try { await signal.WaitAsync(options.Value.PollInterval, stoppingToken); }
+                try { await signal.WaitAsync(wait, stoppingToken); }
                 catch (OperationCanceledException) { return; }
             }
         }
@@ -95,49 +117,87 @@ public sealed class OutboxRelay(
                 await PublishAsync(row, ct);
                 return (row, error: (Exception?)null);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 return (row, error: ex);
             }
         }));
+        ct.ThrowIfCancellationRequested();
 
         var published = new List<long>(rows.Count);
+        var failed = outcomes.Where(o => o.error is not null).ToList();
         foreach (var (row, error) in outcomes)
+            if (error is null) published.Add(row.Seq);
+        if (failed.Count > 0)
         {
-            if (error is null)
-            {
-                published.Add(row.Seq);
-                continue;
-            }
-            var backoff = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, row.Attempts), options.Value.MaxBackoff.TotalSeconds));
-            logger.LogWarning(error, "Publishing outbox message {MessageId} ({MessageType}) failed, attempt {Attempt}",
-                row.MessageId, row.MessageType, row.Attempts + 1);
-            await conn.ExecuteAsync(
-                "update outbox_messages set attempts = attempts + 1, last_error = @error, next_attempt_at = @next where seq = @seq",
-                new { seq = row.Seq, error = error.Message, next = now + backoff }, tx);
+            var (row, error) = failed[0];
+            logger.LogWarning("Publishing {Failed} of {Total} outbox messages failed; first: {MessageId} ({MessageType}), attempt {Attempt}: {Error}",
+                failed.Count, rows.Count, row.MessageId, row.MessageType, row.Attempts + 1, error!.Message);
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                update outbox_messages o set attempts = o.attempts + 1, last_error = f.error, next_attempt_at = @now + f.backoff
+                from unnest(@seqs, @errors, @backoffs) f(seq, error, backoff) where o.seq = f.seq
+                """,
+                new
+                {
+                    now,
+                    seqs = failed.Select(f => f.row.Seq).ToArray(),
+                    errors = failed.Select(f => f.error!.Message).ToArray(),
+                    backoffs = failed.Select(f => Backoff(f.row.Attempts, f.error!)).ToArray(),
+                }, tx, cancellationToken: ct));
         }
 
         if (crashAfterPublish) throw new InvalidOperationException("Simulated crash between publish and mark");
 
-        await conn.ExecuteAsync(
+        await conn.ExecuteAsync(new CommandDefinition(
             "update outbox_messages set published_at = @now, attempts = attempts + 1 where seq = any(@published)",
-            new { now, published }, tx);
+            new { now, published }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return published.Count;
+    }
+
+    private TimeSpan Backoff(int attempts, Exception error)
+    {
+        var ceiling = error is UnpublishableMessageException ? options.Value.MaxBackoff : options.Value.BrokerBackoff;
+        return TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), ceiling.TotalSeconds));
     }
 
     private async Task PublishAsync(OutboxRow row, CancellationToken ct)
     {
         if (!MessageTypes.TryGetValue(row.MessageType, out var type))
-            throw new InvalidOperationException($"Unknown message type {row.MessageType}");
-        var message = JsonSerializer.Deserialize(row.Body, type, Outbox.Json)
-            ?? throw new InvalidOperationException($"Outbox message {row.MessageId} has an empty body");
-        await bus.Publish(message, type, context =>
+            throw new UnpublishableMessageException($"Unknown message type {row.MessageType}");
+        object message;
+        try
+        {
+            message = JsonSerializer.Deserialize(row.Body, type, Outbox.Json)
+                ?? throw new UnpublishableMessageException($"Outbox message {row.MessageId} has an empty body");
+        }
+        catch (JsonException ex)
+        {
+            throw new UnpublishableMessageException($"Outbox message {row.MessageId} cannot be read: {ex.Message}");
+        }
+        var timeout = options.Value.PublishTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        var publish = bus.Publish(message, type, context =>
         {
             context.MessageId = row.MessageId;
             if (row.CorrelationId is { } correlationId) context.CorrelationId = correlationId;
-        }, ct);
+        }, deadline.Token);
+        try
+        {
+            // WaitAsync as well as the token: a publish whose confirm was lost with its connection may not heed the token.
+            await publish.WaitAsync(timeout + TimeSpan.FromSeconds(1), ct);
+        }
+        catch (Exception ex) when (ex is TimeoutException || ex is OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            _ = publish.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed, if it ever ends
+            throw new TimeoutException($"The broker did not confirm the publish within {timeout.TotalSeconds:0.#} s");
+        }
     }
 
     private sealed record OutboxRow(long Seq, Guid MessageId, string MessageType, string Body, Guid? CorrelationId, int Attempts);
 }
+
+/// <summary>A row that no retry can publish as it is; it backs off for longer than a broker outage would.</summary>
+internal sealed class UnpublishableMessageException(string message) : Exception(message);
