@@ -70,6 +70,7 @@ public static class HostingExtensions
         services.AddHealthChecks();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.UseStableTypes);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<OutageExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         services.ConfigureHttpJsonOptions(o =>
@@ -92,9 +93,17 @@ public static class HostingExtensions
 
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        // Outside the exception handler, so a request is logged with the status its client got (400, 413, 503), not as
+        // the exception that the handler turned into that answer.
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            o.GetLevel = (context, _, exception) => exception is not null || context.Response.StatusCode is >= 500 and not 503
+                ? Serilog.Events.LogEventLevel.Error
+                : context.Response.StatusCode == 503 ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information;
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(async (context, next) =>

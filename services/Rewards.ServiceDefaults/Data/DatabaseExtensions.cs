@@ -51,6 +51,7 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddScoped<RequestTransaction>();
         builder.Services.AddClockJob<IdempotencyCleanupJob>();
         return builder;
     }

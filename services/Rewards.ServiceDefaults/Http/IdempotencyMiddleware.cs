@@ -2,31 +2,32 @@ using System.Buffers;
 using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Rewards.ServiceDefaults.Data;
 
 namespace Rewards.ServiceDefaults.Http;
 
 /// <summary>
-/// Every POST/PUT/PATCH may carry an Idempotency-Key. The first request with a key runs and its response (status,
-/// content type, body) is stored; a repeat with the same key and the same method, path and body gets that response
-/// again (header Idempotent-Replayed: true) and changes nothing; the same key with another body is refused with
-/// 409 /problems/idempotency-key-reuse; a repeat while the first is still running gets 409
-/// /problems/idempotency-key-in-progress. Server errors (5xx) are not stored, so the client can retry. Keys are
-/// scoped per caller (token subject, or anonymous) and kept for <see cref="IdempotencyCleanupJob.Retention"/>.
-/// An endpoint marked <see cref="IdempotencyRecords.WithIdempotencyInTransaction"/> gets the checked key as an
-/// <see cref="IdempotencyClaim"/> instead, and records it in the transaction of its own change (no extra commits).
-/// A claim whose request never finished (the service stopped between its change and storing the response) stays
-/// "in progress" until the cleanup; for an endpoint marked <see cref="IdempotencyRecords.WithIdempotentEffects"/> a
-/// repeat after <see cref="AbandonedAfter"/> takes it over and runs the request again.
+/// Every POST/PUT/PATCH may carry an Idempotency-Key, scoped per caller (token subject, or anonymous) and kept for
+/// <see cref="IdempotencyCleanupJob.Retention"/>. The key is claimed inside the request's own transaction
+/// (<see cref="RequestTransaction"/>), and the response is recorded in that transaction when the endpoint commits its
+/// change: the answer commits if and only if the change does. A repeat with the same method, path and body gets the
+/// first response again (header Idempotent-Replayed: true) and changes nothing; the same key with another body is
+/// refused with 409 /problems/idempotency-key-reuse. A repeat while the first request runs waits for it (up to
+/// <see cref="WaitForFirst"/>, then 409 /problems/idempotency-key-in-progress with Retry-After) and gets its answer,
+/// or runs anew if the first committed nothing: failed (5xx), refused without a change, or killed mid-way.
+/// An endpoint marked <see cref="IdempotencyRecords.WithBatchedIdempotency"/> batches its writes with other
+/// requests' instead; it gets the checked key as an <see cref="IdempotencyClaim"/> and records the answer itself.
 /// </summary>
 public sealed class IdempotencyMiddleware(RequestDelegate next)
 {
     public const string Header = "Idempotency-Key";
 
-    /// <summary>Far longer than any request runs: a claim this old without a response was abandoned.</summary>
-    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(5);
+    /// <summary>How long a repeat waits for the first request with its key before it is told to try again.</summary>
+    public static readonly TimeSpan WaitForFirst = TimeSpan.FromSeconds(5);
 
-    public async Task InvokeAsync(HttpContext context, NpgsqlDataSource db, TimeProvider clock)
+    public async Task InvokeAsync(HttpContext context, TimeProvider clock)
     {
         var request = context.Request;
         if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)
@@ -40,43 +41,28 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         var key = values.ToString();
         if (key.Length is 0 or > 255)
         {
-            await WriteProblemAsync(context, 400, "invalid-idempotency-key", "The Idempotency-Key must have 1 to 255 characters");
+            await Problems.Of(400, "invalid-idempotency-key", "The Idempotency-Key must have 1 to 255 characters").ExecuteAsync(context);
             return;
         }
 
-        var scope = context.User.FindFirst("sub")?.Value ?? "anonymous";
-        var hash = await HashAsync(request, context.RequestAborted);
         var ct = context.RequestAborted;
-        var claim = new IdempotencyClaim(scope, key, hash);
-        if (context.GetEndpoint()?.Metadata.GetMetadata<IdempotencyInTransaction>() is not null)
+        var claim = new IdempotencyClaim(context.User.FindFirst("sub")?.Value ?? "anonymous", key, await HashAsync(request, ct));
+        if (context.GetEndpoint()?.Metadata.GetMetadata<BatchedIdempotency>() is not null)
         {
             context.Features.Set(claim);
             await next(context);
             return;
         }
-        await using (var conn = await db.OpenConnectionAsync(ct))
+
+        var work = context.RequestServices.GetRequiredService<RequestTransaction>();
+        var tx = await work.BeginAsync(ct);
+        if (await ClaimAsync(tx, claim, clock.GetUtcNow(), ct) is { } answered)
         {
-            var now = clock.GetUtcNow();
-            var claimed = await conn.ExecuteAsync(new CommandDefinition(
-                """
-                insert into idempotency_keys (scope, key, request_hash, created_at) values (@scope, @key, @hash, @now)
-                on conflict do nothing
-                """, new { scope, key, hash, now }, cancellationToken: ct));
-            if (claimed == 0 && context.GetEndpoint()?.Metadata.GetMetadata<IdempotentEffects>() is not null)
-            {
-                // One repeat wins the takeover; others still see the claim in progress.
-                claimed = await conn.ExecuteAsync(new CommandDefinition(
-                    """
-                    update idempotency_keys set created_at = @now
-                    where scope = @scope and key = @key and request_hash = @hash and completed_at is null and created_at < @abandoned
-                    """, new { scope, key, hash, now, abandoned = now - AbandonedAfter }, cancellationToken: ct));
-            }
-            if (claimed == 0)
-            {
-                await new IdempotentReplay(await IdempotencyRecords.FindAsync(conn, null, claim, ct), hash).ExecuteAsync(context);
-                return;
-            }
+            await work.DisposeAsync();
+            await answered.ExecuteAsync(context);
+            return;
         }
+        work.Claim = claim;
 
         var original = context.Response.Body;
         using var buffer = new MemoryStream();
@@ -84,30 +70,53 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         try
         {
             await next(context);
-        }
-        catch
-        {
-            await ForgetAsync(db, scope, key);
-            throw;
+            if (work.CommitRequested && context.Response.StatusCode < 500)
+            {
+                await tx.Connection!.ExecuteAsync(new CommandDefinition(
+                    """
+                    update idempotency_keys set status_code = @status, content_type = @contentType, body = @body, completed_at = @now
+                    where scope = @Scope and key = @Key
+                    """,
+                    new
+                    {
+                        claim.Scope, claim.Key, status = context.Response.StatusCode, contentType = context.Response.ContentType,
+                        body = buffer.ToArray(), now = clock.GetUtcNow(),
+                    }, tx, cancellationToken: ct));
+                await work.CommitNowAsync(ct);
+            }
         }
         finally
         {
             context.Response.Body = original;
-        }
-
-        if (context.Response.StatusCode >= 500) await ForgetAsync(db, scope, key);
-        else
-        {
-            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-            await conn.ExecuteAsync(
-                """
-                update idempotency_keys set status_code = @status, content_type = @contentType, body = @body, completed_at = @now
-                where scope = @scope and key = @key
-                """,
-                new { scope, key, status = context.Response.StatusCode, contentType = context.Response.ContentType, body = buffer.ToArray(), now = clock.GetUtcNow() });
+            await work.DisposeAsync(); // not committed: the change and the claim are rolled back together
         }
         buffer.Position = 0;
         await buffer.CopyToAsync(original, ct);
+    }
+
+    /// <summary>
+    /// Claims the key in <paramref name="tx"/>; null when claimed, otherwise the answer to give: the first response, a
+    /// reuse refusal, or "in progress" when the first request still holds the key after <see cref="WaitForFirst"/>.
+    /// </summary>
+    private static async Task<IResult?> ClaimAsync(NpgsqlTransaction tx, IdempotencyClaim claim, DateTimeOffset now, CancellationToken ct)
+    {
+        // A concurrent request with the same key has its claim uncommitted: the insert waits for that transaction to end.
+        object? claimed;
+        try
+        {
+            claimed = await tx.Connection!.ExecuteScalarAsync(new CommandDefinition(
+                $"""
+                set local lock_timeout = {(int)WaitForFirst.TotalMilliseconds};
+                insert into idempotency_keys (scope, key, request_hash, created_at) values (@Scope, @Key, @RequestHash, @now)
+                on conflict do nothing returning 1;
+                set local lock_timeout to default;
+                """, new { claim.Scope, claim.Key, claim.RequestHash, now }, tx, cancellationToken: ct));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            return new IdempotentReplay(null, claim.RequestHash);
+        }
+        return claimed is not null ? null : new IdempotentReplay(await IdempotencyRecords.FindAsync(tx.Connection!, tx, claim, ct), claim.RequestHash);
     }
 
     private static async Task<string> HashAsync(HttpRequest request, CancellationToken ct)
@@ -133,19 +142,5 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         request.Body.Position = 0;
         return Convert.ToHexString(sha.GetHashAndReset());
-    }
-
-    private static async Task ForgetAsync(NpgsqlDataSource db, string scope, string key)
-    {
-        await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-        await conn.ExecuteAsync("delete from idempotency_keys where scope = @scope and key = @key and completed_at is null", new { scope, key });
-    }
-
-    private static Task WriteProblemAsync(HttpContext context, int status, string slug, string title)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(
-            new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Type = $"/problems/{slug}", Title = title },
-            options: null, contentType: "application/problem+json");
     }
 }

@@ -12,29 +12,20 @@ public sealed record IdempotencyClaim(string Scope, string Key, string RequestHa
 /// <summary>The first response to a key; <see cref="StatusCode"/> is null while that request still runs.</summary>
 public sealed record IdempotencyRecord(string RequestHash, int? StatusCode, string? ContentType, byte[]? Body);
 
-/// <summary>Endpoint metadata: the endpoint records its Idempotency-Key in its own transaction.</summary>
-public sealed class IdempotencyInTransaction;
+/// <summary>Endpoint metadata: the endpoint writes several requests in one transaction and records their keys there itself.</summary>
+public sealed class BatchedIdempotency;
 
 /// <summary>
-/// Endpoint metadata: the endpoint's effects are keyed by its Idempotency-Key, so running a request again changes
-/// nothing twice. A repeat may then take over a claim whose request never finished (the service stopped mid-request).
-/// </summary>
-public sealed class IdempotentEffects;
-
-/// <summary>
-/// Idempotency-Key records written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
-/// claims a key and stores the response in two commits of their own; a hot endpoint that batches its writes instead
-/// looks its claims up (<see cref="FindAsync"/>, <see cref="FindSql"/>) and adds <see cref="InsertCommand"/> to its transaction, so the
+/// Idempotency-Key records, written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
+/// does it for a request's own <see cref="Data.RequestTransaction"/>; a hot endpoint that batches several requests' writes
+/// into one transaction instead looks its claims up (<see cref="FindAsync"/>, <see cref="FindSql"/>) and adds <see cref="InsertCommand"/> to its transaction, so the
 /// record exists if and only if the change committed. A key whose request changed nothing (refused as invalid, say)
 /// is not recorded, and a corrected request may use it again.
 /// </summary>
 public static class IdempotencyRecords
 {
-    public static RouteHandlerBuilder WithIdempotencyInTransaction(this RouteHandlerBuilder endpoint) =>
-        endpoint.WithMetadata(new IdempotencyInTransaction());
-
-    public static RouteHandlerBuilder WithIdempotentEffects(this RouteHandlerBuilder endpoint) =>
-        endpoint.WithMetadata(new IdempotentEffects());
+    public static RouteHandlerBuilder WithBatchedIdempotency(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(new BatchedIdempotency());
 
     /// <summary>The claim the middleware made for this request, when it carries an Idempotency-Key.</summary>
     public static IdempotencyClaim? ClaimOf(HttpContext context) => context.Features.Get<IdempotencyClaim>();

@@ -40,7 +40,8 @@ public sealed class JobRunner(IEnumerable<IClockJob> jobs, TimeProvider clock, I
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogError(ex, "Job {Job} failed", name);
+            if (Outages.Describe(ex) is { } outage) logger.LogWarning("Job {Job} failed: {Outage} ({Error})", name, outage, ex.GetBaseException().Message);
+            else logger.LogError(ex, "Job {Job} failed", name);
             run = new JobRun(name, started, false, ex.Message);
         }
         _lastRuns[name] = run;

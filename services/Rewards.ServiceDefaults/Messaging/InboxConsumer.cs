@@ -10,6 +10,8 @@ namespace Rewards.ServiceDefaults.Messaging;
 /// Base for every consumer with effects: opens one transaction, records the message id in the inbox, runs
 /// <see cref="HandleAsync"/> in that transaction and commits both together. A redelivered message (same MessageId)
 /// finds its inbox row and changes nothing; two concurrent deliveries serialise on the inbox primary key.
+/// A message that can never have its effect (it is about a member erased meanwhile, say) is not a failure to retry:
+/// the consumer calls <see cref="Suppress"/>, and the reason is kept on the inbox row and logged.
 /// </summary>
 public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T> where T : class
 {
@@ -17,6 +19,10 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
     protected TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
     protected Outbox Outbox { get; } = services.GetRequiredService<Outbox>();
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Rewards.Inbox");
+    private string? _suppressed;
+
+    /// <summary>Marks the message as handled without effect, for <paramref name="reason"/>; nothing else of it should be written.</summary>
+    protected void Suppress(string reason) => _suppressed = reason;
 
     public async Task Consume(ConsumeContext<T> context)
     {
@@ -40,6 +46,14 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
         }
 
         await HandleAsync(context.Message, tx, ct);
+        if (_suppressed is { } reason)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                "update inbox_messages set suppressed_reason = @reason where message_id = @messageId and consumer = @consumer",
+                new { reason, messageId, consumer = GetType().Name }, tx, cancellationToken: ct));
+            _logger.LogInformation("Message {MessageId} ({MessageType}) suppressed by {Consumer}: {Reason}",
+                messageId, typeof(T).Name, GetType().Name, reason);
+        }
         await tx.CommitAsync(ct);
         Outbox.Flush();
     }

@@ -63,7 +63,18 @@ public static class MessagingExtensions
                     h.Password(rabbit.Password);
                     h.PublisherConfirmation = true;
                 });
-                cfg.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+                // An outage is waited out with the message held (about 5 minutes), so it does not end in an _error queue;
+                // any other failure is retried five times within about 20 s, then the message is parked there.
+                cfg.UseMessageRetry(r =>
+                {
+                    r.Handle<Exception>(ex => Outages.Describe(ex) is not null);
+                    r.Interval(150, TimeSpan.FromSeconds(2));
+                });
+                cfg.UseMessageRetry(r =>
+                {
+                    r.Ignore<Exception>(ex => Outages.Describe(ex) is not null);
+                    r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+                });
                 cfg.ConfigureEndpoints(context);
             });
         });

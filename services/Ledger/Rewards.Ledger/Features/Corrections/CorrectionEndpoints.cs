@@ -2,13 +2,13 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
 using Rewards.Ledger.Features.Credits;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -57,20 +57,19 @@ public static class CorrectionEndpoints
     public static void MapCorrections(this IEndpointRouteBuilder app)
     {
         var ops = app.MapGroup("/ops").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
-        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync).WithIdempotencyInTransaction()
+        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync)
             .WithSummary("Take wrongly earned points back (L13); may leave the balance negative");
-        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync).WithIdempotencyInTransaction()
+        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync)
             .WithSummary("Record the payment that clears a negative balance (L15)");
-        ops.MapPost("/promotions", PromoteAsync).WithIdempotentEffects() // the campaign id comes from the key
+        ops.MapPost("/promotions", PromoteAsync)
             .WithSummary("Grant promotion points to a list of members (L19)");
     }
 
-    public static async Task<Results<Created<DebitResult>, IdempotentReplay, ValidationProblem>> DebitAsync(
-        Guid memberId, DebitRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<JsonOptions> json, CancellationToken ct)
+    public static async Task<Results<Created<DebitResult>, ValidationProblem>> DebitAsync(
+        Guid memberId, DebitRequest request, HttpContext context, RequestTransaction work, Outbox outbox, TimeProvider clock,
+        CancellationToken ct)
     {
         var user = context.User;
-        var claim = IdempotencyRecords.ClaimOf(context);
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
             .Require(request.Points is > 0 and <= 100_000_000, "points", "Between 1 and 100,000,000 points.")
@@ -78,11 +77,10 @@ public static class CorrectionEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel)], loadLots: true, ct);
-        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var book = session.Book(memberId, request.Channel);
         var reference = $"debit:{Guid.CreateVersion7()}";
         var cause = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()}"
@@ -95,18 +93,15 @@ public static class CorrectionEndpoints
             BalanceAfter = book.Earned.Balance, At = now,
         });
         var result = new DebitResult(transactionId, book.Earned.Balance);
-        session.RecordAnswer(claim, 201, result, json.Value.SerializerOptions);
         await session.SaveAsync(ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Created($"/ops/members/{memberId}/accounts", result);
     }
 
-    public static async Task<Results<Created<PayoffResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> PayoffAsync(
-        Guid memberId, PayoffRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
-        IOptions<ProgramPolicy> policy, IOptions<JsonOptions> json, CancellationToken ct)
+    public static async Task<Results<Created<PayoffResult>, ValidationProblem, ProblemHttpResult>> PayoffAsync(
+        Guid memberId, PayoffRequest request, HttpContext context, RequestTransaction work, Outbox outbox, TimeProvider clock,
+        IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
-        var claim = IdempotencyRecords.ClaimOf(context);
         var usd = request.Currency == "USD";
         var paid = usd ? request.PaidUsd : request.PaidAmount;
         var errors = new FieldErrors()
@@ -117,18 +112,16 @@ public static class CorrectionEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel)], loadLots: false, ct);
-        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var book = session.Book(memberId, request.Channel);
         var owed = book.Earned.Balance;
-        var options = json.Value.SerializerOptions;
         if (owed >= 0)
         {
             return await session.RefuseAsync(
-                Problems.Of(409, "no-negative-balance", "Nothing to pay off", $"The {request.Channel} balance is {owed}, not negative."), claim, options, ct);
+                Problems.Of(409, "no-negative-balance", "Nothing to pay off", $"The {request.Channel} balance is {owed}, not negative."), work, ct);
         }
         decimal due;
         if (usd) due = PointsRules.PayoffUsd(owed, policy.Value.PayoffMinimumUsd, policy.Value.UsdPerPoint);
@@ -140,7 +133,7 @@ public static class CorrectionEndpoints
             if (rate is null)
             {
                 return await session.RefuseAsync(
-                    Problems.Of(409, "exchange-rate-not-found", "No rate in force", $"No {request.Currency} rate is effective now."), claim, options, ct);
+                    Problems.Of(409, "exchange-rate-not-found", "No rate in force", $"No {request.Currency} rate is effective now."), work, ct);
             }
             due = PointsRules.PayoffInCurrency(owed, policy.Value.PayoffMinimumKrw, policy.Value.UsdPerPoint, rate.Value);
         }
@@ -148,20 +141,19 @@ public static class CorrectionEndpoints
         {
             return await session.RefuseAsync(Problems.Of(400, "payoff-amount-mismatch", "The amount does not pay off the balance",
                 $"A balance of {owed} points is paid off with {request.Currency} {due:0.##} (L15); {request.Currency} {paid:0.##} was given."),
-                claim, options, ct);
+                work, ct);
         }
         var reference = request.PaymentReference.Trim();
         var transactionId = session.Post(new Entry("payoff", reference, $"payoff:{reference}", $"ops:{context.User.FindFirstValue("sub")}", now),
             Leg.System(SystemAccounts.Payoff, owed), Leg.Of(book.Earned, -owed));
         var result = new PayoffResult(transactionId, -owed, request.Currency, due);
-        session.RecordAnswer(claim, 201, result, options);
         await session.SaveAsync(ct);
-        await tx.CommitAsync(ct);
+        await work.CommitAsync(ct);
         return TypedResults.Created($"/ops/members/{memberId}/accounts", result);
     }
 
     public static async Task<Results<Created<PromotionResult>, ValidationProblem>> PromoteAsync(
-        PromotionRequest request, ClaimsPrincipal user, CreditBatcher credits, TimeProvider clock,
+        PromotionRequest request, ClaimsPrincipal user, CreditBatcher credits, RequestTransaction work, TimeProvider clock,
         [FromHeader(Name = IdempotencyMiddleware.Header)] string? idempotencyKey, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -182,6 +174,7 @@ public static class CorrectionEndpoints
             IdempotencyKey = reference, CausedBy = $"ops:{user.FindFirstValue("sub")} ({request.Name.Trim()})", Kind = "promotion",
             SystemAccount = SystemAccounts.Issuance, EarnedAt = now, ExpiresAt = request.ExpiresAt, Transferable = false,
         }, ct)));
+        await work.CommitAsync(ct); // records the answer to the key: the grants themselves are keyed by the campaign
         return TypedResults.Created("/ops/liability", new PromotionResult(campaignId,
             outcomes.Count(o => o.Status == CreditStatus.Credited), outcomes.Count(o => o.Status == CreditStatus.AlreadyCredited)));
     }

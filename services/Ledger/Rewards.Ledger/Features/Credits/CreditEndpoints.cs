@@ -47,7 +47,7 @@ public static class CreditEndpoints
 
     public static void MapCredits(this IEndpointRouteBuilder app) =>
         app.MapPost("/ops/members/{memberId:guid}/credits", CreditAsync).WithTags("Ops: accounts")
-            .RequireAuthorization(AuthExtensions.OpsPolicy).WithIdempotencyInTransaction()
+            .RequireAuthorization(AuthExtensions.OpsPolicy).WithBatchedIdempotency()
             .ProducesProblem(StatusCodes.Status409Conflict) // receipt credited before, too late, before enrolment, key reused
             .WithSummary("Credit points to a member: correction (L13), promotion (L19) or missed earning (L12)");
 

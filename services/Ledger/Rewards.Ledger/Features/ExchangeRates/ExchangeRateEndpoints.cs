@@ -3,6 +3,7 @@ using Dapper;
 using Rewards.Contracts.Ledger;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -27,7 +28,7 @@ public static class ExchangeRateEndpoints
     }
 
     public static async Task<Results<Ok<ExchangeRate>, ValidationProblem>> PutAsync(
-        string currency, ExchangeRateRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+        string currency, ExchangeRateRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var code = currency.ToUpperInvariant();
         var errors = new FieldErrors()
@@ -35,8 +36,8 @@ public static class ExchangeRateEndpoints
             .Require(request.UsdPerUnit is > 0 and < 1_000_000, "usdPerUnit", "A positive rate.");
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         await conn.ExecuteAsync(new CommandDefinition(
             """
             insert into exchange_rates (currency, effective_from, usd_per_unit, recorded_at, recorded_by)
@@ -47,8 +48,7 @@ public static class ExchangeRateEndpoints
             tx, cancellationToken: ct));
         // Orders converts non-USD orders with the same rates (O1).
         await outbox.EnqueueAsync(tx, new ExchangeRateSet { Currency = code, UsdPerUnit = request.UsdPerUnit, EffectiveFrom = request.EffectiveFrom }, ct: ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new ExchangeRate(code, request.UsdPerUnit, request.EffectiveFrom));
     }
 

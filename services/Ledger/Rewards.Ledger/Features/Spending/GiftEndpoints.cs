@@ -1,4 +1,3 @@
-using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -6,6 +5,7 @@ using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -41,18 +41,17 @@ public static class GiftEndpoints
     public static void MapSpending(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
-        me.MapPost("/gifts", GiftAsync).WithIdempotencyInTransaction()
+        me.MapPost("/gifts", GiftAsync)
             .WithSummary("Gift purchase points to another member of the same channel (L10)");
-        me.MapPost("/transfers", TransferAsync).WithIdempotencyInTransaction()
+        me.MapPost("/transfers", TransferAsync)
             .WithSummary("Move earned points between the online and offline accounts (L11)");
     }
 
-    public static async Task<Results<Created<GiftResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> GiftAsync(
-        GiftRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
-        IOptions<JsonOptions> json, CancellationToken ct)
+    public static async Task<Results<Created<GiftResult>, ValidationProblem, ProblemHttpResult>> GiftAsync(
+        GiftRequest request, HttpContext context, RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
+        CancellationToken ct)
     {
         var memberId = context.User.MemberId();
-        var claim = IdempotencyRecords.ClaimOf(context);
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
             .Require(request.Points > 0, "points", "A positive number of points.")
@@ -61,21 +60,20 @@ public static class GiftEndpoints
         if (SpendRules.UnitRefusal(request.Points, policy.Value.PointsUnit) is { } unit) return unit.ToProblem();
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var known = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from accounts where member_id = @id)", new { id = request.ToMemberId }, tx, cancellationToken: ct));
         if (!known) return Problems.Of(404, "member-not-found", "No such member", $"There is no member {request.ToMemberId} to receive the gift.");
 
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.Channel), (request.ToMemberId, request.Channel)], loadLots: true, ct);
-        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var from = session.Book(memberId, request.Channel);
         var to = session.Book(request.ToMemberId, request.Channel);
         var giftable = from.Lots.Where(l => PointsRules.IsGiftable(l.ToDomain())).ToList();
         if (SpendRules.BalanceRefusal(from, request.Points, giftable.Sum(l => l.Remaining), "giftable (purchase)") is { } refusal)
         {
-            return await session.RefuseAsync(refusal.ToProblem(), claim, json.Value.SerializerOptions, ct);
+            return await session.RefuseAsync(refusal.ToProblem(), work, ct);
         }
 
         var giftId = Guid.CreateVersion7();
@@ -91,19 +89,16 @@ public static class GiftEndpoints
             new { giftId, memberId, to = request.ToMemberId, channel = request.Channel, points = request.Points, now }, tx, cancellationToken: ct));
         session.Publish(new PointsGifted { GiftId = giftId, FromMemberId = memberId, ToMemberId = request.ToMemberId, Channel = request.Channel, Points = request.Points, At = now });
         var result = new GiftResult(giftId, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
-        session.RecordAnswer(claim, 201, result, json.Value.SerializerOptions);
         await session.SaveAsync(ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Created($"/accounts/me/postings", result);
     }
 
-    public static async Task<Results<Created<TransferResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> TransferAsync(
-        TransferRequest request, HttpContext context, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
-        IOptions<JsonOptions> json, CancellationToken ct)
+    public static async Task<Results<Created<TransferResult>, ValidationProblem, ProblemHttpResult>> TransferAsync(
+        TransferRequest request, HttpContext context, RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
+        CancellationToken ct)
     {
         var memberId = context.User.MemberId();
-        var claim = IdempotencyRecords.ClaimOf(context);
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.From), "from", "One of: online, offline.")
             .Require(Channel.IsValid(request.To), "to", "One of: online, offline.")
@@ -113,16 +108,15 @@ public static class GiftEndpoints
         if (SpendRules.UnitRefusal(request.Points, policy.Value.PointsUnit) is { } unit) return unit.ToProblem();
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var session = new LedgerSession(tx, outbox, now);
         await session.LockAsync([(memberId, request.From), (memberId, request.To)], loadLots: true, ct);
-        if (await session.FirstAnswerAsync(claim, ct) is { } replay) return replay;
         var from = session.Book(memberId, request.From);
         var to = session.Book(memberId, request.To);
         if (SpendRules.BalanceRefusal(from, request.Points, from.Available) is { } refusal)
         {
-            return await session.RefuseAsync(refusal.ToProblem(), claim, json.Value.SerializerOptions, ct);
+            return await session.RefuseAsync(refusal.ToProblem(), work, ct);
         }
 
         var transferId = Guid.CreateVersion7();
@@ -134,10 +128,8 @@ public static class GiftEndpoints
             (source, points) => session.AddLot(to, LotSources.Parse(source.Source), reference, points, "earned", source.EarnedAt, source.ExpiresAt,
                 source.Transferable, originLotId: source.Id));
         var result = new TransferResult(transferId, request.Points, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
-        session.RecordAnswer(claim, 201, result, json.Value.SerializerOptions);
         await session.SaveAsync(ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Created($"/accounts/me/postings", result);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Membership.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Membership.Features.Auth;
@@ -32,7 +33,7 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueTokenAsync(
-        TokenRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer,
+        TokenRequest request, RequestTransaction work, TimeProvider clock, TokenIssuer issuer,
         IPasswordHasher<object> hasher, IOptions<OpsAccountsOptions> ops, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var opsAccount = ops.Value.Accounts.FirstOrDefault(a =>
@@ -46,8 +47,8 @@ public static class AuthEndpoints
 
         var now = clock.GetUtcNow();
         var rules = policy.Value;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
             """
             select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt,
@@ -73,7 +74,7 @@ public static class AuthEndpoints
                                    locked_until = case when failed_logins + 1 >= @max then @until else locked_until end
                 where id = @id
                 """, new { id = member.Id, max = rules.MaxFailedLogins, until = now.AddMinutes(rules.LockoutMinutes) }, tx, cancellationToken: ct));
-            await tx.CommitAsync(ct);
+            await work.CommitAsync(ct);
             return InvalidCredentials();
         }
         if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
@@ -94,18 +95,18 @@ public static class AuthEndpoints
                 rehash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? hasher.HashPassword(new object(), request.Password) : null,
             }, tx, cancellationToken: ct));
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, rules.RefreshTokenDays, ct);
-        await tx.CommitAsync(ct);
+        await work.CommitAsync(ct);
         return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider) with { RefreshToken = refreshToken });
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, NpgsqlDataSource db, TimeProvider clock, TokenIssuer issuer, IOptions<ProgramPolicy> policy, CancellationToken ct)
+        RefreshRequest request, RequestTransaction work, TimeProvider clock, TokenIssuer issuer, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var (outcome, memberId) = await RefreshTokens.UseAsync(tx, request.RefreshToken, now, ct);
-        if (outcome == RefreshOutcome.Reused) await tx.CommitAsync(ct); // keep the revocation of every token of the member
+        if (outcome == RefreshOutcome.Reused) await work.CommitAsync(ct); // keep the revocation of every token of the member
         if (outcome != RefreshOutcome.Valid) return Problems.Of(401, "invalid-refresh-token", "The refresh token is not valid", "Log in again.");
 
         var member = await conn.QuerySingleAsync<MemberCredentials>(new CommandDefinition(
@@ -116,7 +117,7 @@ public static class AuthEndpoints
             """, new { memberId }, tx, cancellationToken: ct));
         if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, policy.Value.RefreshTokenDays, ct);
-        await tx.CommitAsync(ct);
+        await work.CommitAsync(ct);
         return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider) with { RefreshToken = refreshToken });
     }
 

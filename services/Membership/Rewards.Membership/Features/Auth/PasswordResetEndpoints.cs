@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Membership.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -38,11 +39,11 @@ public static class PasswordResetEndpoints
     }
 
     public static async Task<Accepted> RequestAsync(
-        PasswordResetRequest request, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
+        PasswordResetRequest request, RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var member = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Email, string Name)?>(new CommandDefinition(
             "select id, email, name from members where email_normalized = @email and status in ('active', 'dormant')",
             new { email = Identity.NormalizeEmail(request.Email) }, tx, cancellationToken: ct));
@@ -58,20 +59,19 @@ public static class PasswordResetEndpoints
                 RequestId = Guid.CreateVersion7(), MemberId = m.Id, Email = m.Email, Name = m.Name, Token = token, ExpiresAt = expiresAt,
             }, ct: ct);
         }
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Accepted((string?)null);
     }
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ConfirmAsync(
-        PasswordResetConfirmation request, NpgsqlDataSource db, TimeProvider clock, IPasswordHasher<object> hasher, CancellationToken ct)
+        PasswordResetConfirmation request, RequestTransaction work, TimeProvider clock, IPasswordHasher<object> hasher, CancellationToken ct)
     {
         var errors = new FieldErrors().Require(request.NewPassword.Length is >= 8 and <= 128, "newPassword", "The password must have 8 to 128 characters.");
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var memberId = await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
             """
             update password_resets set used_at = @now
@@ -89,7 +89,7 @@ public static class PasswordResetEndpoints
             update members set password_hash = @hash, failed_logins = 0, locked_until = null where id = @memberId;
             update refresh_tokens set revoked_at = @now where member_id = @memberId and revoked_at is null;
             """, new { hash = hasher.HashPassword(new object(), request.NewPassword), memberId, now }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        await work.CommitAsync(ct);
         return TypedResults.NoContent();
     }
 

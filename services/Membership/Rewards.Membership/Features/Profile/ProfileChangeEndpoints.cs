@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Membership.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -31,7 +32,7 @@ public static class ProfileChangeEndpoints
             .WithSummary("Change name, phone, country, passport, marketing consent or password (M1, M10)");
 
     public static async Task<Results<Ok<MemberProfile>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        ChangeProfileRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        ChangeProfileRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock,
         IOptions<ProgramPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
     {
         if (request.Email is not null)
@@ -50,8 +51,8 @@ public static class ProfileChangeEndpoints
 
         var now = clock.GetUtcNow();
         var memberId = user.MemberId();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var before = await conn.QuerySingleOrDefaultAsync<(string Name, string Country, string? Phone, bool MarketingOptIn)?>(new CommandDefinition(
             "select name, country, phone, marketing_opt_in from members where id = @memberId for update", new { memberId }, tx, cancellationToken: ct));
         if (before is not { } old) return Problems.NotFound("No such member");
@@ -96,9 +97,8 @@ public static class ProfileChangeEndpoints
         {
             await outbox.EnqueueAsync(tx, new MarketingConsentChanged { MemberId = memberId, OptIn = optIn, At = now }, ct: ct);
         }
-        await tx.CommitAsync(ct);
-        outbox.Flush();
-        var profile = await ProfileEndpoints.GetAsync(user, db, ct);
-        return profile.Result is Ok<MemberProfile> ok ? ok : Problems.NotFound("No such member");
+        var profile = (await ProfileEndpoints.FindAsync(conn, tx, memberId, ct))!;
+        await work.CommitAsync(ct);
+        return TypedResults.Ok(profile);
     }
 }

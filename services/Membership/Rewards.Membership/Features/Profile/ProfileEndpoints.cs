@@ -19,12 +19,15 @@ public static class ProfileEndpoints
         ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var profile = await conn.QuerySingleOrDefaultAsync<MemberProfile>(new CommandDefinition(
+        var profile = await FindAsync(conn, null, user.MemberId(), ct);
+        return profile is null ? Problems.NotFound("No such member") : TypedResults.Ok(profile);
+    }
+
+    internal static Task<MemberProfile?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid memberId, CancellationToken ct) =>
+        conn.QuerySingleOrDefaultAsync<MemberProfile>(new CommandDefinition(
             """
             select id as MemberId, email, name, birth_date as BirthDate, country, phone, status, tier,
                    marketing_opt_in as MarketingOptIn, registered_at as RegisteredAt, last_login_at as LastLoginAt
-            from members where id = @id
-            """, new { id = user.MemberId() }, cancellationToken: ct));
-        return profile is null ? Problems.NotFound("No such member") : TypedResults.Ok(profile);
-    }
+            from members where id = @memberId
+            """, new { memberId }, tx, cancellationToken: ct));
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Membership.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -36,7 +37,7 @@ public static class RegistrationEndpoints
             .WithSummary("Register a member (M1–M3)");
 
     public static async Task<Results<Created<RegisterMemberResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
-        RegisterMemberRequest request, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        RegisterMemberRequest request, RequestTransaction work, Outbox outbox, TimeProvider clock,
         IOptions<ProgramPolicy> policy, IPasswordHasher<object> hasher, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -76,8 +77,8 @@ public static class RegistrationEndpoints
             now,
         };
 
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         // M2/M3: earlier members with this identity, live or erased (then only their hashes are left).
         var matches = (await conn.QueryAsync<(string Status, bool ProblemCustomer)>(new CommandDefinition(
             """
@@ -126,8 +127,7 @@ public static class RegistrationEndpoints
             NewMemberBenefits = !rejoining,
             RegisteredAt = now,
         }, ct: ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Created($"/members/{member.id}", new RegisterMemberResponse(member.id, "active"));
     }
 

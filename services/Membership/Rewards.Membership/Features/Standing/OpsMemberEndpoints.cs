@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Membership.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -53,11 +54,11 @@ public static class OpsMemberEndpoints
     }
 
     public static async Task<Results<Ok<OpsMemberView>, ValidationProblem, ProblemHttpResult>> DisqualifyAsync(
-        Guid memberId, DisqualificationRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        Guid memberId, DisqualificationRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock,
         IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         if (InvalidReason(request.Reason) is { } invalid) return invalid;
-        return await ChangeAsync(db, outbox, clock, memberId, async (tx, member, now) =>
+        return await ChangeAsync(work, outbox, clock, memberId, async (tx, member, now) =>
         {
             if (member.Status is not (MemberStatus.Active or MemberStatus.Dormant or MemberStatus.Withdrawn or MemberStatus.Suspended))
                 return Conflict("member-not-disqualifiable", $"A member whose status is {member.Status} cannot be disqualified.");
@@ -75,10 +76,10 @@ public static class OpsMemberEndpoints
     }
 
     public static async Task<Results<Ok<OpsMemberView>, ValidationProblem, ProblemHttpResult>> ReinstateAsync(
-        Guid memberId, ReasonRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+        Guid memberId, ReasonRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         if (InvalidReason(request.Reason) is { } invalid) return invalid;
-        return await ChangeAsync(db, outbox, clock, memberId, async (tx, member, now) =>
+        return await ChangeAsync(work, outbox, clock, memberId, async (tx, member, now) =>
         {
             if (member.Status != MemberStatus.Disqualified)
                 return Conflict("member-not-disqualified", $"Only a disqualified member can be reinstated; the status is {member.Status}.");
@@ -91,10 +92,10 @@ public static class OpsMemberEndpoints
     }
 
     public static async Task<Results<Ok<OpsMemberView>, ValidationProblem, ProblemHttpResult>> MarkProblemCustomerAsync(
-        Guid memberId, ReasonRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+        Guid memberId, ReasonRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         if (InvalidReason(request.Reason) is { } invalid) return invalid;
-        return await ChangeAsync(db, outbox, clock, memberId, async (tx, member, now) =>
+        return await ChangeAsync(work, outbox, clock, memberId, async (tx, member, now) =>
         {
             if (member.ProblemCustomer) return null; // PUT: already so
             // Active, dormant and withdrawn members are suspended; disqualified and erased ones keep their status and are
@@ -112,10 +113,10 @@ public static class OpsMemberEndpoints
     }
 
     public static async Task<Results<Ok<OpsMemberView>, ValidationProblem, ProblemHttpResult>> UnmarkProblemCustomerAsync(
-        Guid memberId, [FromBody] ReasonRequest? request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+        Guid memberId, [FromBody] ReasonRequest? request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         if (InvalidReason(request?.Reason ?? "") is { } invalid) return invalid;
-        return await ChangeAsync(db, outbox, clock, memberId, async (tx, member, now) =>
+        return await ChangeAsync(work, outbox, clock, memberId, async (tx, member, now) =>
         {
             if (!member.ProblemCustomer) return null;
             // A suspended member comes back active; one whose withdrawal grace period was running stays outside.
@@ -129,19 +130,18 @@ public static class OpsMemberEndpoints
 
     /// <summary>Locks the member, applies <paramref name="change"/> (null = done, or a refusal), commits and answers with the new view.</summary>
     private static async Task<Results<Ok<OpsMemberView>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        NpgsqlDataSource db, Outbox outbox, TimeProvider clock, Guid memberId,
+        RequestTransaction work, Outbox outbox, TimeProvider clock, Guid memberId,
         Func<NpgsqlTransaction, OpsMemberView, DateTimeOffset, Task<ProblemHttpResult?>> change, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var member = await FindAsync(conn, tx, memberId, ct);
         if (member is null) return Problems.NotFound("No such member");
         if (await change(tx, member, now) is { } refused) return refused;
-        await tx.CommitAsync(ct);
-        outbox.Flush();
-        var view = (await FindAsync(conn, null, memberId, ct))!;
-        return TypedResults.Ok(view with { Audit = await Audit.TrailAsync(conn, memberId, ct) });
+        var view = (await FindAsync(conn, tx, memberId, ct))! with { Audit = await Audit.TrailAsync(conn, memberId, ct) };
+        await work.CommitAsync(ct);
+        return TypedResults.Ok(view);
     }
 
     private static Task<OpsMemberView?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid memberId, CancellationToken ct) =>

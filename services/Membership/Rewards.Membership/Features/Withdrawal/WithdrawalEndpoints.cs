@@ -7,6 +7,7 @@ using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Membership.Domain;
 using Rewards.Membership.Features.Standing;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -28,7 +29,7 @@ public static class WithdrawalEndpoints
                 + "delivered or collected. Points stay usable until graceEndsAt, then are forfeited and personal data is erased.");
 
     public static async Task<Results<Accepted<WithdrawalResponse>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
-        WithdrawalRequest request, ClaimsPrincipal user, NpgsqlDataSource db, LedgerClient ledger, Outbox outbox, TimeProvider clock,
+        WithdrawalRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RequestTransaction work, LedgerClient ledger, Outbox outbox, TimeProvider clock,
         IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         if (request.Reason.Trim().Length is < 1 or > 1000)
@@ -72,8 +73,8 @@ public static class WithdrawalEndpoints
 
         var now = clock.GetUtcNow();
         var graceEndsAt = now.AddDays(policy.Value.ForfeitureGraceDays);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var changed = await conn.ExecuteAsync(new CommandDefinition(
             "update members set status = 'withdrawn', grace_ends_at = @graceEndsAt where id = @memberId and status in ('active', 'dormant')",
             new { memberId, graceEndsAt }, tx, cancellationToken: ct));
@@ -81,8 +82,7 @@ public static class WithdrawalEndpoints
         var reason = request.Reason.Trim();
         await Audit.RecordAsync(tx, memberId, "withdrawn", reason, $"member:{memberId}", now, new { graceEndsAt }, ct);
         await outbox.EnqueueAsync(tx, new MemberWithdrawn { MemberId = memberId, Reason = reason, At = now, GraceEndsAt = graceEndsAt }, ct: ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Accepted("/members/me", new WithdrawalResponse(graceEndsAt));
     }
 

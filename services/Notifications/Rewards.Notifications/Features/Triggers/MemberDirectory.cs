@@ -12,7 +12,8 @@ public sealed class MemberDirectory(IServiceProvider services) : InboxConsumer<M
         tx.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into member_directory (member_id, email, name, marketing_opt_in, updated_at)
-            values (@MemberId, @Email, @Name, @MarketingOptIn, @now)
+            select @MemberId, @Email, @Name, @MarketingOptIn, @now
+            where not exists (select 1 from erased_members where member_id = @MemberId)
             on conflict (member_id) do update set email = excluded.email, name = excluded.name,
                 marketing_opt_in = excluded.marketing_opt_in, updated_at = excluded.updated_at
             """, new { message.MemberId, message.Email, message.Name, message.MarketingOptIn, now = Clock.GetUtcNow() },
@@ -21,11 +22,23 @@ public sealed class MemberDirectory(IServiceProvider services) : InboxConsumer<M
     public sealed record Entry(string Email, string Name);
 
     /// <summary>
-    /// The member's entry. Filled from MemberRegistered, which may not have arrived yet: then this throws, so that
-    /// MassTransit retries the message instead of losing the e-mail.
+    /// The member's entry, or null when the member was erased: a mail to them can never be sent. Filled from
+    /// MemberRegistered, which may not have arrived yet: then this throws, so that MassTransit retries the message
+    /// instead of losing the e-mail.
     /// </summary>
-    public static async Task<Entry> GetAsync(NpgsqlTransaction tx, Guid memberId, CancellationToken ct) =>
-        await tx.Connection!.QuerySingleOrDefaultAsync<Entry>(new CommandDefinition(
-            "select email, name from member_directory where member_id = @memberId", new { memberId }, tx, cancellationToken: ct))
-        ?? throw new InvalidOperationException($"Member {memberId} is not in the directory yet");
+    public static async Task<Entry?> FindAsync(NpgsqlTransaction tx, Guid memberId, CancellationToken ct)
+    {
+        var found = await tx.Connection!.QuerySingleOrDefaultAsync<(string? Email, string? Name, bool Erased)>(new CommandDefinition(
+            """
+            select d.email, d.name, e.member_id is not null
+            from (select @memberId as member_id) m
+            left join member_directory d on d.member_id = m.member_id
+            left join erased_members e on e.member_id = m.member_id
+            """, new { memberId }, tx, cancellationToken: ct));
+        if (found.Erased) return null;
+        return found.Email is { } email ? new Entry(email, found.Name!)
+            : throw new InvalidOperationException($"Member {memberId} is not in the directory yet");
+    }
+
+    public const string ErasedReason = "the member was erased";
 }

@@ -18,12 +18,21 @@ internal static class OrderDirectory
             on conflict (order_id) do nothing
             """, new { orderId, orderNumber, memberId, email, name }, tx, cancellationToken: ct));
 
-    /// <summary>Throws while OrderPlaced has not arrived yet, so MassTransit retries the message instead of losing the e-mail.</summary>
-    public static async Task<Entry> GetAsync(NpgsqlTransaction tx, Guid orderId, CancellationToken ct) =>
-        await tx.Connection!.QuerySingleOrDefaultAsync<Entry>(new CommandDefinition(
-            "select order_number as OrderNumber, member_id as MemberId, email, name from order_directory where order_id = @orderId",
-            new { orderId }, tx, cancellationToken: ct))
-        ?? throw new InvalidOperationException($"Order {orderId} is not in the directory yet");
+    /// <summary>
+    /// Where to write about the order; null when its member was erased. Throws while OrderPlaced has not arrived yet, so
+    /// MassTransit retries the message instead of losing the e-mail.
+    /// </summary>
+    public static async Task<Entry?> FindAsync(NpgsqlTransaction tx, Guid orderId, CancellationToken ct)
+    {
+        var found = await tx.Connection!.QuerySingleOrDefaultAsync<(string OrderNumber, Guid? MemberId, string Email, string Name, bool Erased)?>(
+            new CommandDefinition(
+                """
+                select o.order_number, o.member_id, o.email, o.name, exists (select 1 from erased_members e where e.member_id = o.member_id)
+                from order_directory o where o.order_id = @orderId
+                """, new { orderId }, tx, cancellationToken: ct))
+            ?? throw new InvalidOperationException($"Order {orderId} is not in the directory yet");
+        return found.Erased ? null : new Entry(found.OrderNumber, found.MemberId, found.Email, found.Name);
+    }
 }
 
 /// <summary>N1: the order was received (it waits for payment, or was paid in full with points).</summary>
@@ -54,7 +63,11 @@ public sealed class OrderShippedMail(IServiceProvider services, Mailbox mail) : 
 
     protected override async Task HandleAsync(OrderShipped message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var order = await OrderDirectory.GetAsync(tx, message.OrderId, ct);
+        if (await OrderDirectory.FindAsync(tx, message.OrderId, ct) is not { } order)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         await mail.EnqueueAsync(tx, new Mail(message.OrderId, Type, order.MemberId, order.Email,
             $"Your order {order.OrderNumber} has shipped",
             $"""
@@ -73,7 +86,11 @@ public sealed class OrderCancelledMail(IServiceProvider services, Mailbox mail) 
 
     protected override async Task HandleAsync(OrderCancelled message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var order = await OrderDirectory.GetAsync(tx, message.OrderId, ct);
+        if (await OrderDirectory.FindAsync(tx, message.OrderId, ct) is not { } order)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         var money = message.RefundUsd > 0
             ? string.Create(CultureInfo.InvariantCulture, $"USD {message.RefundUsd:0.00} will be refunded to your payment method.")
             : "Nothing was charged.";
@@ -95,7 +112,11 @@ public sealed class OrderRefundedMail(IServiceProvider services, Mailbox mail) :
 
     protected override async Task HandleAsync(OrderRefunded message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var order = await OrderDirectory.GetAsync(tx, message.OrderId, ct);
+        if (await OrderDirectory.FindAsync(tx, message.OrderId, ct) is not { } order)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         await mail.EnqueueAsync(tx, new Mail(message.RefundId, Type, order.MemberId, order.Email,
             $"Refund for your order {order.OrderNumber}",
             string.Create(CultureInfo.InvariantCulture, $"""

@@ -13,7 +13,11 @@ public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail) :
 
     protected override async Task HandleAsync(PointsExpired message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        if (await MemberDirectory.FindAsync(tx, message.MemberId, ct) is not { } member)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         // One e-mail per expiry event; the event id is stable across redeliveries (the inbox covers those).
         await mail.EnqueueAsync(tx, new Mail(message.LotIds.Order().First(), Type, message.MemberId, member.Email,
             "Some of your points have expired",

@@ -13,7 +13,11 @@ public sealed class PointsExpiringSoonMail(IServiceProvider services, Mailbox ma
 
     protected override async Task HandleAsync(PointsExpiringSoon message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        if (await MemberDirectory.FindAsync(tx, message.MemberId, ct) is not { } member)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
             "Your points expire soon",
             string.Create(CultureInfo.InvariantCulture, $"""

@@ -14,7 +14,11 @@ public sealed class DormancyWarningMail(IServiceProvider services, Mailbox mail)
 
     protected override async Task HandleAsync(MemberDormancyWarning message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        if (await MemberDirectory.FindAsync(tx, message.MemberId, ct) is not { } member)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
             "Your membership will become dormant",
             string.Create(CultureInfo.InvariantCulture, $"""
@@ -35,7 +39,11 @@ public sealed class DormancyMail(IServiceProvider services, Mailbox mail) : Inbo
 
     protected override async Task HandleAsync(MemberWentDormant message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        if (await MemberDirectory.FindAsync(tx, message.MemberId, ct) is not { } member)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         await mail.EnqueueAsync(tx, new Mail(message.DormancyId, Type, message.MemberId, member.Email,
             "Your membership is now dormant",
             string.Create(CultureInfo.InvariantCulture, $"""
@@ -56,7 +64,11 @@ public sealed class WithdrawalMail(IServiceProvider services, Mailbox mail) : In
 
     protected override async Task HandleAsync(MemberWithdrawn message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        if (await MemberDirectory.FindAsync(tx, message.MemberId, ct) is not { } member)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         var points = message.GraceEndsAt > message.At
             ? string.Create(CultureInfo.InvariantCulture, $"Your points can still be used until {message.GraceEndsAt:yyyy-MM-dd}; after that they are forfeited.")
             : "Your remaining points have been forfeited.";
@@ -79,7 +91,11 @@ public sealed class DisqualificationMail(IServiceProvider services, Mailbox mail
 
     protected override async Task HandleAsync(MemberDisqualified message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var member = await MemberDirectory.GetAsync(tx, message.MemberId, ct);
+        if (await MemberDirectory.FindAsync(tx, message.MemberId, ct) is not { } member)
+        {
+            Suppress(MemberDirectory.ErasedReason);
+            return;
+        }
         var eventId = message.DisqualificationId == Guid.Empty ? message.MemberId : message.DisqualificationId;
         await mail.EnqueueAsync(tx, new Mail(eventId, Type, message.MemberId, member.Email,
             "Your membership has been disqualified",
@@ -100,7 +116,9 @@ public sealed class MemberErasedDirectory(IServiceProvider services) : InboxCons
     protected override Task HandleAsync(MemberErased message, NpgsqlTransaction tx, CancellationToken ct) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition(
             """
+            insert into erased_members (member_id, erased_at) values (@MemberId, @now) on conflict do nothing;
             delete from member_directory where member_id = @MemberId;
+            update order_directory set email = '(erased)', name = '(erased)' where member_id = @MemberId;
             update notifications set to_address = '(erased)', body = '(erased)' where member_id = @MemberId and status <> 'pending';
-            """, new { message.MemberId }, tx, cancellationToken: ct));
+            """, new { message.MemberId, now = Clock.GetUtcNow() }, tx, cancellationToken: ct));
 }

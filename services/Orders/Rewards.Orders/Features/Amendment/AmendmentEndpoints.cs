@@ -5,6 +5,7 @@ using Npgsql;
 using Rewards.Contracts.Orders;
 using Rewards.Orders.Domain;
 using Rewards.Orders.Data;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -26,15 +27,15 @@ public static class AmendmentEndpoints
             .WithSummary("Change the delivery address while the order is processing (O3)");
 
     public static async Task<Results<Ok<AmendmentResult>, ValidationProblem, ProblemHttpResult>> AmendAsync(
-        Guid orderId, AmendOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+        Guid orderId, AmendOrderRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var address = request.ShippingAddress.Trim();
         if (address.Length is < 1 or > 500)
             return Problems.Validation(new FieldErrors().Require(false, "shippingAddress", "An address of 1 to 500 characters is required."));
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var order = await OrderAccess.LockAsync(tx, orderId, user, ct);
         if (order is null) return Problems.NotFound("No such order");
         if (order.Status is not (OrderStatus.PendingPayment or OrderStatus.Processing))
@@ -44,8 +45,7 @@ public static class AmendmentEndpoints
         await conn.ExecuteAsync(new CommandDefinition(
             "update orders set shipping_address = @address where id = @orderId", new { orderId, address }, tx, cancellationToken: ct));
         await outbox.EnqueueAsync(tx, new OrderAmended { OrderId = orderId, MemberId = order.MemberId, ShippingAddress = address, At = now }, orderId, ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new AmendmentResult(orderId, order.Status, address));
     }
 }

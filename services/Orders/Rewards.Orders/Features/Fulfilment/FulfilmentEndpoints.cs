@@ -5,6 +5,7 @@ using Npgsql;
 using Rewards.Contracts.Orders;
 using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -27,15 +28,15 @@ public static class FulfilmentEndpoints
 
     public static async Task<Results<Ok<FulfilmentResult>, ValidationProblem, ProblemHttpResult>> ActAsync(
         Guid orderId, string action, FulfilmentRequest? request, ClaimsPrincipal user,
-        NpgsqlDataSource db, Outbox outbox, TimeProvider clock, CancellationToken ct)
+        RequestTransaction work, Outbox outbox, TimeProvider clock, CancellationToken ct)
     {
         if (!OrderStatus.IsAction(action)) return Problems.NotFound($"No fulfilment action '{action}'");
         if (action == "ship" && string.IsNullOrWhiteSpace(request?.TrackingNumber))
             return Problems.Validation(new Dictionary<string, string[]> { ["trackingNumber"] = ["Shipping needs a tracking number."] });
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var order = await conn.QuerySingleOrDefaultAsync<(string Status, Guid? MemberId, string Method, bool DutyFree)>(new CommandDefinition(
             "select status, member_id, shipping_method, duty_free from orders where id = @orderId for update", new { orderId }, tx, cancellationToken: ct));
         if (order == default) return Problems.NotFound("No such order");
@@ -67,8 +68,7 @@ public static class FulfilmentEndpoints
             await outbox.EnqueueAsync(tx, new OrderDelivered { OrderId = orderId, MemberId = order.MemberId, DeliveredAt = now }, orderId, ct);
         if (next == OrderStatus.PickedUp)
             await outbox.EnqueueAsync(tx, new OrderPickedUp { OrderId = orderId, MemberId = order.MemberId, PickedUpAt = now }, orderId, ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new FulfilmentResult(orderId, next));
     }
 }

@@ -11,6 +11,7 @@ using Rewards.Contracts.Orders;
 using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -35,7 +36,7 @@ public static class PaymentEndpoints
             .WithSummary("The payment provider's signed callback (O8); a repeat changes nothing");
 
     public static async Task<Results<Ok<PaymentConfirmationResult>, ValidationProblem, ProblemHttpResult>> ConfirmAsync(
-        Guid paymentId, HttpRequest http, NpgsqlDataSource db, Outbox outbox, TimeProvider clock,
+        Guid paymentId, HttpRequest http, RequestTransaction work, Outbox outbox, TimeProvider clock,
         IOptions<PaymentProviderOptions> provider, IOptions<JsonOptions> json, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
@@ -56,8 +57,8 @@ public static class PaymentEndpoints
             return Problems.Validation(new Dictionary<string, string[]> { ["status"] = ["One of: succeeded, failed."] });
 
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var payment = await conn.QuerySingleOrDefaultAsync<PaymentRow>(new CommandDefinition(
             """
             select p.id, p.order_id as OrderId, p.amount_usd as AmountUsd, p.status, o.status as OrderStatus
@@ -74,7 +75,7 @@ public static class PaymentEndpoints
         {
             await conn.ExecuteAsync("update payments set status = 'failed', confirmed_at = @now where id = @paymentId",
                 new { paymentId, now }, tx);
-            await tx.CommitAsync(ct);
+            await work.CommitAsync(ct);
             return TypedResults.Ok(new PaymentConfirmationResult(payment.Id, payment.OrderId, "failed", payment.OrderStatus));
         }
         if (confirmation.Amount != payment.AmountUsd)
@@ -82,8 +83,7 @@ public static class PaymentEndpoints
                 $"Due {payment.AmountUsd:0.00} USD, confirmed {confirmation.Amount:0.00} USD.");
 
         await MarkPaidAsync(tx, outbox, payment.OrderId, now, "payment-provider", ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new PaymentConfirmationResult(payment.Id, payment.OrderId, "succeeded", OrderStatus.Processing));
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -25,11 +26,11 @@ public static class CancellationEndpoints
     }
 
     public static async Task<Results<Ok<CancellationResult>, ProblemHttpResult>> CancelAsync(
-        Guid orderId, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
+        Guid orderId, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var order = await OrderAccess.LockAsync(tx, orderId, user, ct);
         if (order is null) return Problems.NotFound("No such order");
         if (order.Status == OrderStatus.Cancelled) // a repeated request answers as the first did
@@ -39,8 +40,7 @@ public static class CancellationEndpoints
         if (!verdict.Allowed) return Problems.Of(409, verdict.RefusalType!, "The order cannot be cancelled now", verdict.Reason);
 
         var refund = await OrderAccess.CancelAsync(tx, outbox, order, verdict.FeeUsd, OrderAccess.Actor(user), now, ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new CancellationResult(orderId, OrderStatus.Cancelled, verdict.FeeUsd, refund));
     }
 }

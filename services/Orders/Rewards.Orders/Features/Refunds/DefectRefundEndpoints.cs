@@ -5,6 +5,7 @@ using Npgsql;
 using Rewards.Contracts.Orders;
 using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -38,19 +39,19 @@ public static class DefectRefundEndpoints
     }
 
     public static Task<Results<Ok<RefundResult>, ProblemHttpResult>> RequestAsync(Guid orderId, DefectRefundRequest request, ClaimsPrincipal user,
-        NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct) =>
-        RefundDefectsAsync(orderId, request.PhotoReference, [.. request.Defects.Select(d => new DefectClaim(d))], user, db, outbox, clock, policy.Value, ct);
+        RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct) =>
+        RefundDefectsAsync(orderId, request.PhotoReference, [.. request.Defects.Select(d => new DefectClaim(d))], user, work, outbox, clock, policy.Value, ct);
 
     public static Task<Results<Ok<RefundResult>, ProblemHttpResult>> OpsRefundAsync(Guid orderId, OpsDefectRefundRequest request, ClaimsPrincipal user,
-        NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct) =>
-        RefundDefectsAsync(orderId, request.PhotoReference, request.Defects, user, db, outbox, clock, policy.Value, ct);
+        RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct) =>
+        RefundDefectsAsync(orderId, request.PhotoReference, request.Defects, user, work, outbox, clock, policy.Value, ct);
 
     private static async Task<Results<Ok<RefundResult>, ProblemHttpResult>> RefundDefectsAsync(Guid orderId, string photo, IReadOnlyList<DefectClaim> claims,
-        ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, TimeProvider clock, ProgramPolicy policy, CancellationToken ct)
+        ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, ProgramPolicy policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var order = await OrderAccess.LockAsync(tx, orderId, user, ct);
         if (order is null) return Problems.NotFound("No such order");
         var deliveredAt = order.Status is OrderStatus.Delivered or OrderStatus.PickedUp ? order.DeliveredAt : null;
@@ -63,17 +64,16 @@ public static class DefectRefundEndpoints
         var refundId = Guid.CreateVersion7();
         await OrderAccess.RecordRefundAsync(tx, refundId, orderId, "defect", verdict.RefundUsd, photo, claims, OrderAccess.Actor(user), now, ct);
         await outbox.EnqueueAsync(tx, new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = order.MemberId, RefundUsd = verdict.RefundUsd, EarnMultiplier = order.EarnMultiplier, At = now }, orderId, ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new RefundResult(refundId, orderId, verdict.RefundUsd, order.Status));
     }
 
     public static async Task<Results<Ok<RefundResult>, ProblemHttpResult>> UntraceableAsync(Guid orderId, ClaimsPrincipal user,
-        NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
+        RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         var order = await OrderAccess.LockAsync(tx, orderId, user, ct);
         if (order is null) return Problems.NotFound("No such order");
         if (order.Status != OrderStatus.Complete || order.ShippedAt is null)
@@ -90,8 +90,7 @@ public static class DefectRefundEndpoints
         await OrderAccess.RecordStatusAsync(tx, orderId, OrderStatus.Refunded, now, actor, ct);
         // The goods never arrived: the Ledger takes back the points of the whole purchase.
         await outbox.EnqueueAsync(tx, new OrderRefunded { RefundId = refundId, OrderId = orderId, MemberId = order.MemberId, RefundUsd = order.GoodsUsd, EarnMultiplier = order.EarnMultiplier, At = now }, orderId, ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
+        await work.CommitAsync(ct);
         return TypedResults.Ok(new RefundResult(refundId, orderId, refund, OrderStatus.Refunded));
     }
 }
