@@ -38,7 +38,10 @@ public static class HostingExtensions
             log.ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(sp)
                 .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", serviceName);
+                .Enrich.WithProperty("Service", serviceName)
+                // It logs every failing check at Error with the exception; /health/ready answers with each check's detail,
+                // and an outage must not fill the log with stack traces.
+                .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", Serilog.Events.LogEventLevel.Fatal);
             if (development) log.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {SourceContext}: {Message:lj}{NewLine}{Exception}");
             else log.WriteTo.Console(new RenderedCompactJsonFormatter());
         }, preserveStaticLogger: true); // each host logs through its own logger, not the process-wide Log.Logger (tests run several hosts)

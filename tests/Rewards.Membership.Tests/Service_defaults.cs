@@ -52,6 +52,21 @@ public sealed class Service_defaults(MembershipWithoutClockControl service) : IC
     }
 
     [Fact]
+    public async Task Should_log_a_request_with_a_malformed_body_as_the_400_its_client_got()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = service.Host.CreateClient();
+        using var body = new StringContent("{\"email\": ", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await client.PostAsync("/members", body, ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        List<string> Lines() => [.. service.Host.Logs.Lines.Where(l => l.Contains("\"POST\" \"/members\"", StringComparison.Ordinal))];
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(Lines().Any(l => l.Contains(" responded 400", StringComparison.Ordinal)))));
+        Assert.DoesNotContain(Lines(), l => l.StartsWith("Error", StringComparison.Ordinal) || l.Contains("responded 500", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Should_log_a_request_with_the_trace_id_of_its_traceparent_header_or_a_new_one()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -38,12 +38,14 @@ public class OrdersService : IAsyncLifetime
     }
 
     /// <summary>The provider's signed confirmation callback.</summary>
-    public async Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<ProgramPolicy>.PaymentSecret)
+    public async Task<HttpResponseMessage> CallbackAsync(Guid paymentId, Guid orderId, decimal amount, string? secret = ServiceHost<ProgramPolicy>.PaymentSecret,
+        string? idempotencyKey = null)
     {
         var body = JsonSerializer.Serialize(new { orderId, amount, status = "succeeded" });
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         if (secret is not null)
             content.Headers.Add("X-Payment-Signature", Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
+        if (idempotencyKey is not null) content.Headers.Add("Idempotency-Key", idempotencyKey);
         using var client = Host.CreateClient();
         return await client.PostAsync($"/payments/{paymentId}/confirmation", content, TestContext.Current.CancellationToken);
     }
