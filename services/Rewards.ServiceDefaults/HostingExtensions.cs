@@ -14,6 +14,7 @@ using OpenTelemetry.Trace;
 using Rewards.ServiceDefaults.Clock;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Jobs;
+using Rewards.ServiceDefaults.Messaging;
 using Rewards.ServiceDefaults.Telemetry;
 using Scalar.AspNetCore;
 using Serilog;
@@ -126,6 +127,7 @@ public static class HostingExtensions
         app.MapOpenApi();
         app.MapScalarApiReference();
         app.MapJobs();
+        app.MapErrorQueues();
         if (app.Services.GetRequiredService<TimeProvider>() is TestClock testClock) app.MapTestClock(testClock);
         return app;
     }

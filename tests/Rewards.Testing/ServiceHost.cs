@@ -53,6 +53,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
             ["RabbitMq:VirtualHost"] = vhost,
             ["RabbitMq:Username"] = rabbit.Username,
             ["RabbitMq:Password"] = rabbit.Password,
+            ["RabbitMq:ManagementPort"] = rabbit.Management.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Jwt:SigningKey"] = SigningKey,
             ["Testing:ClockControl"] = "true",
             ["Outbox:PollInterval"] = "00:00:00.100",

@@ -14,6 +14,8 @@ public sealed class RabbitMqOptions
     [Required] public string VirtualHost { get; set; } = "/";
     [Required] public string Username { get; set; } = "guest";
     [Required] public string Password { get; set; } = "guest";
+    /// <summary>RabbitMQ's management API (HTTP), on the same host, for the list of _error queues.</summary>
+    [Range(1, 65535)] public int ManagementPort { get; set; } = 15672;
     /// <summary>MassTransit's anonymous usage report to its vendor over the internet; off unless asked for.</summary>
     public bool UsageTelemetry { get; set; }
 }
@@ -33,6 +35,8 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<WakeSignal>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<OutboxMonitor>();
+        builder.Services.AddSingleton(new MessagingService(serviceName));
+        builder.Services.AddSingleton<ErrorQueues>();
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHealthChecks().AddCheck<OutboxHealthCheck>("outbox", tags: ["ready"]);
         builder.Services.AddClockJob<OutboxCleanupJob>();
