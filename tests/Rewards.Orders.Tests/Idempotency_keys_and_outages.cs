@@ -9,8 +9,8 @@ using Rewards.Testing;
 namespace Rewards.Orders.Tests;
 
 /// <summary>
-/// The provider retries its payment callback with the same Idempotency-Key. The key is claimed in the transaction of the
-/// payment itself, so a request that died holding its key leaves it free, and a repeat while the first still runs waits
+/// A storefront retries its order and the provider its payment callback with the same Idempotency-Key. The key is
+/// claimed in the transaction of the order or the payment itself, so a request that died holding its key leaves it free, and a repeat while the first still runs waits
 /// for its answer.
 /// </summary>
 public sealed class Idempotency_keys_and_outages(OrdersService service) : IClassFixture<OrdersService>
@@ -55,6 +55,35 @@ public sealed class Idempotency_keys_and_outages(OrdersService service) : IClass
         return await conn.ExecuteScalarAsync<long>(
             "select count(*) from outbox_messages where message_type = 'Rewards.Contracts.Orders.OrderPaid' and body->>'orderId' = @id",
             new { id = orderId.ToString() });
+    }
+
+    [Fact]
+    [Trait("Rule", "O1")]
+    public async Task Should_answer_a_repeated_order_with_the_first_order_and_place_it_once()
+    {
+        var key = $"storefront-{Guid.NewGuid()}";
+        var memberId = Guid.NewGuid();
+        using var member = service.Host.ClientWithToken(TestTokens.Member(memberId, "repeat@example.com"));
+        async Task<HttpResponseMessage> PlaceAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = JsonContent.Create(Order) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await member.SendAsync(request, Ct);
+        }
+
+        var responses = await Task.WhenAll(PlaceAsync(), PlaceAsync());
+        var third = await PlaceAsync();
+
+        Assert.All(responses.Append(third), r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var orderIds = await Task.WhenAll(responses.Append(third).Select(async r =>
+            (await r.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("orderId").GetGuid()));
+        Assert.Single(orderIds.Distinct());
+        Assert.True(third.Headers.Contains("Idempotent-Replayed"));
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("select count(*) from orders where member_id = @memberId", new { memberId }));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>(
+            "select count(*) from outbox_messages where message_type = 'Rewards.Contracts.Orders.OrderPlaced' and body->>'memberId' = @id",
+            new { id = memberId.ToString() }));
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Contracts.Orders;
 using Rewards.Orders.Domain;
@@ -10,6 +9,7 @@ using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Members;
 using Rewards.Orders.Features.Payments;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -30,13 +30,16 @@ public static class PlacingEndpoints
             .WithRequestExample(OrderExamples.PlaceOrder);
 
     public static async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
-        PlaceOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, Outbox outbox, PointsHolds holds, TimeProvider clock,
+        PlaceOrderRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, PointsHolds holds, TimeProvider clock,
         IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var member = user.Identity?.IsAuthenticated == true;
         var now = clock.GetUtcNow();
         // O1: prices in another currency are converted to USD at the rate in force now, each unit price to the cent.
-        await using var conn = await db.OpenConnectionAsync(ct);
+        // One transaction for the reads and the write: with an Idempotency-Key it also holds the key's claim, so the order
+        // and the key's answer commit together (a repeat either gets this order or, if nothing committed, places it anew).
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
         decimal? usdPerUnit = null;
         if (request.Currency != "USD" && request.Currency.Length == 3) // a malformed code is reported with the other field errors
         {
@@ -111,7 +114,6 @@ public static class PlacingEndpoints
 
         async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> WriteAsync()
         {
-            await using var tx = await conn.BeginTransactionAsync(ct);
             var orderNumber = "RW" + await conn.ExecuteScalarAsync<long>("select nextval('order_numbers')", transaction: tx);
             await conn.ExecuteAsync(new CommandDefinition(
                 """
@@ -177,8 +179,7 @@ public static class PlacingEndpoints
                 await PaymentEndpoints.MarkPaidAsync(tx, outbox, orderId, now, "points", ct);
                 status = OrderStatus.Processing;
             }
-            await tx.CommitAsync(ct);
-            outbox.Flush();
+            await work.CommitAsync(ct);
 
             return TypedResults.Created($"/orders/{orderId}", new PlaceOrderResponse(orderId, orderNumber, status, totals, paymentId));
         }
