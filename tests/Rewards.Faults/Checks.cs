@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+
+namespace Rewards.Faults;
+
+internal sealed record Check(string Name, bool Ok, string Detail);
+
+/// <summary>What must hold once the system has caught up after a fault: nothing lost, nothing doubled, nothing stuck.</summary>
+internal sealed class Checks(RunningSystem system, Storefront store, Member[] members, int purchases, string opsToken)
+{
+    /// <summary>
+    /// Waits until every member's points, every outbox, every queue and every e-mail have caught up with the purchases
+    /// answered; the time it took, or null when they had not after <paramref name="within"/>.
+    /// </summary>
+    public async Task<TimeSpan?> DrainAsync(TimeSpan within)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < within)
+        {
+            try
+            {
+                if (await MismatchedMembersAsync() == 0 && (await OutboxLag.ReadAsync()).Values.All(o => o.Waiting == 0)
+                    && await PendingMailsAsync() == 0 && await QueuedMessagesAsync(errorQueues: false) == 0)
+                    return stopwatch.Elapsed;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or RefusedException) { }
+            await Task.Delay(1_000);
+        }
+        return null;
+    }
+
+    public async Task<List<Check>> RunAsync()
+    {
+        var checks = new List<Check>();
+        var wrong = new List<string>();
+        foreach (var member in members)
+        {
+            var (balance, pending) = await OnlineAccountAsync(member);
+            if (balance != Storefront.ExpectedBalance || pending != member.ExpectedPending)
+                wrong.Add($"{member.Id}: balance {balance}, pending {pending}, expected {Storefront.ExpectedBalance} and {member.ExpectedPending}");
+        }
+        checks.Add(new("points exact", wrong.Count == 0, wrong.Count == 0
+            ? $"{members.Length} members: welcome bonus and pending points as paid"
+            : $"{wrong.Count} members wrong, e.g. {wrong[0]}"));
+
+        await using (var orders = new NpgsqlConnection(RunningSystem.ConnectionString("Orders")))
+        {
+            var (placed, paid) = await orders.QuerySingleAsync<(long, long)>("select count(*), count(paid_at) from orders");
+            checks.Add(new("orders once", placed == purchases && paid == purchases, $"{placed} orders, {paid} paid, for {purchases} purchases"));
+        }
+
+        var verify = await store.GetAsync("Ledger", "/ops/verify", opsToken);
+        checks.Add(new("ledger verify", verify.GetProperty("ok").GetBoolean(),
+            $"{verify.GetProperty("accountsChecked").GetInt64()} accounts, {verify.GetProperty("violations").GetArrayLength()} violations"));
+
+        var outboxes = await OutboxLag.ReadAsync();
+        checks.Add(new("outboxes drained", outboxes.Values.All(o => o.Waiting == 0),
+            string.Join(", ", outboxes.Select(o => $"{o.Key} {o.Value.Waiting}"))));
+
+        await using (var notifications = new NpgsqlConnection(RunningSystem.ConnectionString("Notifications")))
+        {
+            var mails = (await notifications.QueryAsync<(string Type, long Sent, long All)>(
+                "select type, count(*) filter (where status = 'sent'), count(*) from notifications group by type")).ToDictionary(m => m.Type);
+            long Sent(string type) => mails.TryGetValue(type, out var m) && m.Sent == m.All ? m.Sent : -1;
+            checks.Add(new("mails once", Sent("welcome") == members.Length && Sent("order-received") == purchases && Sent("order-receipt") == purchases,
+                string.Join(", ", mails.Values.OrderBy(m => m.Type).Select(m => $"{m.Type} {m.Sent}/{m.All}"))));
+        }
+
+        await Task.Delay(6_000); // the management API's queue counts lag by about 5 s
+        var parked = await QueuedMessagesAsync(errorQueues: true);
+        checks.Add(new("no _error messages", parked == 0, $"{parked} messages in _error/_skipped queues"));
+
+        var notReady = new List<string>();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var instance in system.All)
+        {
+            using var response = await probe.GetAsync($"{instance.Url}/health/ready");
+            var status = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+            if (status != "Healthy") notReady.Add($"{instance.Name} {status}");
+        }
+        checks.Add(new("readiness healthy", notReady.Count == 0, notReady.Count == 0 ? "every instance Healthy" : string.Join(", ", notReady)));
+        return checks;
+    }
+
+    private async Task<int> MismatchedMembersAsync()
+    {
+        var mismatched = 0;
+        foreach (var member in members)
+        {
+            var (balance, pending) = await OnlineAccountAsync(member);
+            if (balance != Storefront.ExpectedBalance || pending != member.ExpectedPending) mismatched++;
+        }
+        return mismatched;
+    }
+
+    private async Task<(long Balance, long Pending)> OnlineAccountAsync(Member member)
+    {
+        var accounts = await store.GetAsync("Ledger", $"/ops/members/{member.Id}/accounts", opsToken);
+        foreach (var account in accounts.GetProperty("accounts").EnumerateArray())
+        {
+            if (account.GetProperty("channel").GetString() == "online")
+                return (account.GetProperty("balance").GetInt64(), account.GetProperty("pending").GetInt64());
+        }
+        return (0, 0);
+    }
+
+    private static async Task<long> PendingMailsAsync()
+    {
+        await using var conn = new NpgsqlConnection(RunningSystem.ConnectionString("Notifications"));
+        return await conn.ExecuteScalarAsync<long>("select count(*) from notifications where status <> 'sent'");
+    }
+
+    /// <summary>Messages (ready or unacknowledged) in the run's queues: the working ones, or those parked for a human.</summary>
+    private static async Task<long> QueuedMessagesAsync(bool errorQueues)
+    {
+        using var rabbit = FaultServers.Management();
+        var queues = await rabbit.GetFromJsonAsync<JsonElement>($"/api/queues/{RunningSystem.VirtualHost}?columns=name,messages");
+        return queues.EnumerateArray()
+            .Where(q => q.GetProperty("name").GetString() is { } name && (name.EndsWith("_error", StringComparison.Ordinal) || name.EndsWith("_skipped", StringComparison.Ordinal)) == errorQueues)
+            .Sum(q => q.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt64() : 0);
+    }
+}

@@ -1,0 +1,43 @@
+namespace Rewards.Faults;
+
+/// <summary>A fault injected once the given share of the run's purchases has been answered.</summary>
+internal sealed record FaultStep(double AtProgress, Func<RunningSystem, Task> InjectAsync);
+
+internal sealed record Scenario(string Name, string Fault, int Instances, IReadOnlyList<FaultStep> Steps)
+{
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+        new("baseline", "none", 1, []),
+        .. RunningSystem.Services.Select(service => new Scenario($"kill-{service.ToLowerInvariant()}",
+            $"SIGKILL {service} at 30 %, restarted 1 s later", 1, [new(0.3, s => KillAndRestartAsync(s, s.Instances(service)[0]))])),
+        new("kill-rabbitmq", "SIGKILL RabbitMQ at 20, 45 and 70 %, restarted 2 s later", 1,
+            [.. new[] { 0.2, 0.45, 0.7 }.Select(at => new FaultStep(at, _ => KillRabbitMqAsync()))]),
+        new("stop-postgres", "PostgreSQL stopped -m immediate at 35 %, started 5 s later", 1, [new(0.35, _ => StopPostgresAsync())]),
+        new("two-instances", "2 instances of every service; SIGKILL Orders#1 and Ledger#1 at 30 %, RabbitMQ at 60 %", 2,
+        [
+            new(0.3, s => Task.WhenAll(KillAndRestartAsync(s, s.Instances("Orders")[0]), KillAndRestartAsync(s, s.Instances("Ledger")[0]))),
+            new(0.6, _ => KillRabbitMqAsync()),
+        ]),
+    ];
+
+    private static async Task KillAndRestartAsync(RunningSystem system, ServiceProcess instance)
+    {
+        await instance.KillAsync();
+        await Task.Delay(1_000);
+        await system.RestartAsync(instance);
+    }
+
+    private static async Task KillRabbitMqAsync()
+    {
+        await FaultServers.KillRabbitMqAsync();
+        await Task.Delay(2_000);
+        await FaultServers.StartRabbitMqAsync();
+    }
+
+    private static async Task StopPostgresAsync()
+    {
+        await FaultServers.StopPostgresImmediatelyAsync();
+        await Task.Delay(5_000);
+        await FaultServers.StartPostgresAsync();
+    }
+}
