@@ -18,6 +18,8 @@ using Rewards.ServiceDefaults.Messaging;
 using Rewards.ServiceDefaults.Telemetry;
 using Scalar.AspNetCore;
 using Serilog;
+using Serilog.Configuration;
+using Serilog.Core;
 using Serilog.Formatting.Compact;
 
 namespace Rewards.ServiceDefaults;
@@ -37,14 +39,17 @@ public static class HostingExtensions
         services.AddSerilog((sp, log) =>
         {
             log.ReadFrom.Configuration(builder.Configuration)
-                .ReadFrom.Services(sp)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", serviceName)
                 // It logs every failing check at Error with the exception; /health/ready answers with each check's detail,
                 // and an outage must not fill the log with stack traces.
                 .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", Serilog.Events.LogEventLevel.Fatal);
-            if (development) log.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {SourceContext}: {Message:lj}{NewLine}{Exception}");
-            else log.WriteTo.Console(new RenderedCompactJsonFormatter());
+            log.WriteTo.Sink(new BrokerOutagesAsWarnings(LoggerSinkConfiguration.CreateSink(sinks =>
+            {
+                if (development) sinks.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Service} {SourceContext}: {Message:lj}{NewLine}{Exception}");
+                else sinks.Console(new RenderedCompactJsonFormatter());
+                foreach (var sink in sp.GetServices<ILogEventSink>()) sinks.Sink(sink); // sinks from the container (tests read the logs)
+            })));
         }, preserveStaticLogger: true); // each host logs through its own logger, not the process-wide Log.Logger (tests run several hosts)
 
         var telemetry = services.AddOpenTelemetry()

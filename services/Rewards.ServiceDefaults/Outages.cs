@@ -29,6 +29,8 @@ public static class Outages
                 case MassTransit.RequestTimeoutException or MassTransit.RabbitMqConnectionException
                     or RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException:
                     return "The message broker cannot be reached";
+                case SocketException:
+                    return "A server cannot be reached";
             }
         }
         return null;

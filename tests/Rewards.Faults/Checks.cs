@@ -18,15 +18,29 @@ internal sealed class Checks(RunningSystem system, Storefront store, Member[] me
     public async Task<TimeSpan?> DrainAsync(TimeSpan within)
     {
         var stopwatch = Stopwatch.StartNew();
+        var reported = TimeSpan.Zero;
         while (stopwatch.Elapsed < within)
         {
+            string outstanding;
             try
             {
-                if (await MismatchedMembersAsync() == 0 && (await OutboxLag.ReadAsync()).Values.All(o => o.Waiting == 0)
-                    && await PendingMailsAsync() == 0 && await QueuedMessagesAsync(errorQueues: false) == 0)
+                var members = await MismatchedMembersAsync();
+                var outboxes = (await OutboxLag.ReadAsync()).Values.Sum(o => o.Waiting);
+                var mails = await PendingMailsAsync();
+                var queued = await QueuedMessagesAsync(errorQueues: false);
+                if (members == 0 && outboxes == 0 && mails == 0 && queued == 0)
+                {
+                    Program.Log($"drained in {stopwatch.Elapsed.TotalSeconds:0.0} s");
                     return stopwatch.Elapsed;
+                }
+                outstanding = $"{members} members' points, {outboxes} outbox rows, {mails} mails, {queued} queued messages";
             }
-            catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or RefusedException) { }
+            catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or RefusedException) { outstanding = ex.Message; }
+            if (stopwatch.Elapsed - reported >= TimeSpan.FromSeconds(10))
+            {
+                Program.Log($"draining: waiting for {outstanding}");
+                reported = stopwatch.Elapsed;
+            }
             await Task.Delay(1_000);
         }
         return null;
@@ -78,8 +92,11 @@ internal sealed class Checks(RunningSystem system, Storefront store, Member[] me
         foreach (var instance in system.All)
         {
             using var response = await probe.GetAsync($"{instance.Url}/health/ready");
-            var status = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
-            if (status != "Healthy") notReady.Add($"{instance.Name} {status}");
+            var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (report.GetProperty("status").GetString() != "Healthy")
+                notReady.Add($"{instance.Name} " + string.Join("; ", report.GetProperty("checks").EnumerateArray()
+                    .Where(c => c.GetProperty("status").GetString() != "Healthy")
+                    .Select(c => $"{c.GetProperty("name").GetString()} {c.GetProperty("status").GetString()}: {c.GetProperty("description")}")));
         }
         checks.Add(new("readiness healthy", notReady.Count == 0, notReady.Count == 0 ? "every instance Healthy" : string.Join(", ", notReady)));
         return checks;

@@ -30,26 +30,31 @@ internal static class FaultRun
         store.Retries.Clear();
 
         await using var lag = new OutboxLag();
-        var answered = 0;
         var refused = new List<string>();
+        var plan = TimeSpan.FromSeconds(options.Seconds);
+        var load = Stopwatch.StartNew();
+        Program.Log($"load: {options.Purchases} purchases over {plan.TotalSeconds:0} s by up to {Clients} clients");
         var faults = Task.Run(async () =>
         {
             foreach (var step in scenario.Steps)
             {
-                while (Volatile.Read(ref answered) < step.AtProgress * options.Purchases && refused.Count == 0) await Task.Delay(50);
+                var at = plan * step.AtProgress;
+                if (load.Elapsed < at) await Task.Delay(at - load.Elapsed);
                 await step.InjectAsync(system);
             }
         });
-        var load = Stopwatch.StartNew();
+        // Purchases start on an even schedule, so the faults strike under load; a client that falls behind (a fault
+        // slows every request) catches up as fast as the system lets it.
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
         {
             for (var i = Interlocked.Increment(ref next); i < options.Purchases; i = Interlocked.Increment(ref next))
             {
+                var due = plan * i / options.Purchases;
+                if (load.Elapsed < due) await Task.Delay(due - load.Elapsed);
                 try
                 {
                     await store.PurchaseAsync(members[i % members.Length], i, run);
-                    Interlocked.Increment(ref answered);
                 }
                 catch (RefusedException ex)
                 {
@@ -58,6 +63,7 @@ internal static class FaultRun
             }
         })));
         load.Stop();
+        Program.Log($"load done: {options.Purchases - refused.Count} purchases answered, {refused.Count} refused");
         await faults; // every fault has struck and the servers it stopped are back
         var drain = await new Checks(system, store, members, options.Purchases, opsToken).DrainAsync(DrainWithin);
         var maxLag = lag.MaxAgeSeconds;

@@ -9,7 +9,14 @@ namespace Rewards.Faults;
 /// </summary>
 internal static class FaultServers
 {
-    public const string Postgres = "Host=127.0.0.1;Port=5434;Username=postgres;Database=postgres;Timeout=5";
+    /// <summary>The server the services are given (each with its own database).</summary>
+    public const string Postgres = "Host=127.0.0.1;Port=5434;Username=postgres;Database=postgres";
+
+    /// <summary>
+    /// The suite's own connections: unpooled, so none outlives a PostgreSQL restart, and quick to give up while it is away.
+    /// </summary>
+    public static string Inspect(string database) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(Postgres) { Database = database, Pooling = false, Timeout = 5, CommandTimeout = 30 }.ConnectionString;
     public const int RabbitPort = 5673;
     public const int RabbitManagementPort = 15673;
 
@@ -30,6 +37,7 @@ internal static class FaultServers
 
     private static async Task RunAsync(string command)
     {
+        Program.Log($"fault-servers.sh {command}");
         using var process = Process.Start(new ProcessStartInfo("bash", [Script, command]) { UseShellExecute = false })!;
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new InvalidOperationException($"fault-servers.sh {command} failed ({process.ExitCode})");

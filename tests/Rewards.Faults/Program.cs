@@ -3,13 +3,17 @@ using System.Text;
 
 namespace Rewards.Faults;
 
-internal sealed record FaultOptions(int Purchases, int Members, IReadOnlyList<string> Only)
+internal sealed record FaultOptions(int Purchases, int Seconds, int Members, IReadOnlyList<string> Only)
 {
-    /// <summary><c>--purchases N</c> (default 1,000), <c>--members N</c> (default 40), <c>--only name,name</c>.</summary>
+    /// <summary>
+    /// <c>--purchases N</c> (default 1,000) spread over <c>--seconds N</c> (default 60), <c>--members N</c> (default 40),
+    /// <c>--only name,name</c> (scenarios, default all).
+    /// </summary>
     public static FaultOptions Parse(string[] args)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         return new(int.Parse(Value("--purchases") ?? "1000", CultureInfo.InvariantCulture),
+            int.Parse(Value("--seconds") ?? "60", CultureInfo.InvariantCulture),
             int.Parse(Value("--members") ?? "40", CultureInfo.InvariantCulture),
             Value("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []);
     }
@@ -22,6 +26,10 @@ internal sealed record FaultOptions(int Purchases, int Members, IReadOnlyList<st
 internal static class Program
 {
     public static string Root { get; } = FindRoot();
+    private static readonly System.Diagnostics.Stopwatch RunClock = new();
+
+    /// <summary>A line of the run's timeline, stamped with the seconds since the run began.</summary>
+    public static void Log(string message) => Console.WriteLine($"[faults] {RunClock.Elapsed.TotalSeconds,6:0.0} s  {message}");
 
     public static async Task<int> Main(string[] args)
     {
@@ -31,7 +39,8 @@ internal static class Program
         var results = new List<RunResult>();
         foreach (var scenario in scenarios)
         {
-            Console.WriteLine($"[faults] {scenario.Name}: {scenario.Fault}; {options.Purchases} purchases by {options.Members} members");
+            Console.WriteLine($"[faults] {scenario.Name}: {scenario.Fault}");
+            RunClock.Restart();
             var result = await FaultRun.ExecuteAsync(scenario, options);
             results.Add(result);
             foreach (var check in result.Checks) Console.WriteLine($"[faults]   {(check.Ok ? "ok  " : "FAIL")} {check.Name}: {check.Detail}");
@@ -50,7 +59,7 @@ internal static class Program
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Fault suite, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, "
-            + $"{options.Purchases} purchases by {options.Members} members per run, 16 clients");
+            + $"{options.Purchases} purchases over {options.Seconds} s by {options.Members} members per run");
         text.AppendLine();
         text.AppendLine("| run | fault | purchases | events | client retries | max outbox lag | drain | ERR log lines | result |");
         text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");

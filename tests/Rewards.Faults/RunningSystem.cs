@@ -14,6 +14,17 @@ internal sealed class ServiceProcess(string service, int instance, string dll, I
     public string Url => environment["Urls"];
     public string Log => log;
 
+    private string PidFile => Path.Combine(Program.Root, ".local/faults/services", $"{service}-{instance + 1}.pid");
+
+    /// <summary>Kills an instance a run that was itself killed left behind on this instance's port.</summary>
+    public void KillLeftover()
+    {
+        if (!File.Exists(PidFile)) return;
+        try { Process.GetProcessById(int.Parse(File.ReadAllText(PidFile), System.Globalization.CultureInfo.InvariantCulture)).Kill(); }
+        catch (ArgumentException) { } // long gone
+        File.Delete(PidFile);
+    }
+
     public void Start()
     {
         // exec: the shell becomes the service, so the process killed below is the service itself.
@@ -24,12 +35,23 @@ internal sealed class ServiceProcess(string service, int instance, string dll, I
         };
         foreach (var (key, value) in environment) psi.Environment[key] = value;
         _process = Process.Start(psi) ?? throw new InvalidOperationException($"{Name} did not start");
+        Directory.CreateDirectory(Path.GetDirectoryName(PidFile)!);
+        File.WriteAllText(PidFile, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public string Name => $"{service}#{instance + 1}";
 
     /// <summary>SIGKILL, as a crash or an OOM kill would end it: no shutdown hooks, nothing flushed.</summary>
     public async Task KillAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+        Program.Log($"SIGKILL {Name}");
+    }
+
+    /// <summary>Ends the instance after a run (no need for a graceful stop: its database and queues are dropped next).</summary>
+    public async Task StopAsync()
     {
         if (_process is null || _process.HasExited) return;
         _process.Kill();
@@ -75,8 +97,10 @@ internal sealed class RunningSystem : IAsyncDisposable
     public IReadOnlyList<ServiceProcess> Instances(string service) => _instances[service];
     public IEnumerable<ServiceProcess> All => _instances.Values.SelectMany(i => i);
     public static string Database(string service) => $"faults_{service.ToLowerInvariant()}";
-    public static string ConnectionString(string service) =>
+    private static string ServiceConnectionString(string service) =>
         new NpgsqlConnectionStringBuilder(FaultServers.Postgres) { Database = Database(service) }.ConnectionString;
+    /// <summary>For the suite's own look into a service's database.</summary>
+    public static string ConnectionString(string service) => FaultServers.Inspect(Database(service));
 
     public static async Task<RunningSystem> StartAsync(string root, string logDirectory, int instances)
     {
@@ -90,6 +114,7 @@ internal sealed class RunningSystem : IAsyncDisposable
             system._instances[service] = [.. Enumerable.Range(0, instances).Select(i => new ServiceProcess(service, i, dll,
                 Environment(service, BasePorts[service] + 10 * i), Path.Combine(logDirectory, $"{service}-{i + 1}.log")))];
         }
+        foreach (var process in system.All) process.KillLeftover();
         // First instances first: each creates its database and applies its migrations; the second ones then find them.
         for (var i = 0; i < instances; i++)
         {
@@ -107,7 +132,7 @@ internal sealed class RunningSystem : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["Urls"] = $"http://127.0.0.1:{port}",
-            [$"ConnectionStrings__{service}"] = ConnectionString(service),
+            [$"ConnectionStrings__{service}"] = ServiceConnectionString(service),
             ["RabbitMq__Port"] = FaultServers.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq__ManagementPort"] = FaultServers.RabbitManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq__VirtualHost"] = VirtualHost,
@@ -123,7 +148,7 @@ internal sealed class RunningSystem : IAsyncDisposable
     /// <summary>Drops the databases and the virtual host of the run before, so every run starts from nothing.</summary>
     private static async Task ResetStateAsync()
     {
-        await using (var conn = new NpgsqlConnection(FaultServers.Postgres))
+        await using (var conn = new NpgsqlConnection(FaultServers.Inspect("postgres")))
         {
             foreach (var service in Services) await conn.ExecuteAsync($"drop database if exists {Database(service)} with (force)");
         }
@@ -138,11 +163,12 @@ internal sealed class RunningSystem : IAsyncDisposable
     {
         instance.Start();
         await instance.WaitUntilReadyAsync(_probe, TimeSpan.FromSeconds(120));
+        Program.Log($"{instance.Name} ready again");
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in All) await process.KillAsync();
+        foreach (var process in All) await process.StopAsync();
         _probe.Dispose();
     }
 }

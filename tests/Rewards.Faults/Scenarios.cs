@@ -1,6 +1,6 @@
 namespace Rewards.Faults;
 
-/// <summary>A fault injected once the given share of the run's purchases has been answered.</summary>
+/// <summary>A fault injected when the given share of the load's planned duration has passed.</summary>
 internal sealed record FaultStep(double AtProgress, Func<RunningSystem, Task> InjectAsync);
 
 internal sealed record Scenario(string Name, string Fault, int Instances, IReadOnlyList<FaultStep> Steps)
@@ -9,10 +9,10 @@ internal sealed record Scenario(string Name, string Fault, int Instances, IReadO
     [
         new("baseline", "none", 1, []),
         .. RunningSystem.Services.Select(service => new Scenario($"kill-{service.ToLowerInvariant()}",
-            $"SIGKILL {service} at 30 %, restarted 1 s later", 1, [new(0.3, s => KillAndRestartAsync(s, s.Instances(service)[0]))])),
-        new("kill-rabbitmq", "SIGKILL RabbitMQ at 20, 45 and 70 %, restarted 2 s later", 1,
-            [.. new[] { 0.2, 0.45, 0.7 }.Select(at => new FaultStep(at, _ => KillRabbitMqAsync()))]),
-        new("stop-postgres", "PostgreSQL stopped -m immediate at 35 %, started 5 s later", 1, [new(0.35, _ => StopPostgresAsync())]),
+            $"SIGKILL {service} at 30 % of the load, restarted 1 s later", 1, [new(0.3, s => KillAndRestartAsync(s, s.Instances(service)[0]))])),
+        new("kill-rabbitmq", "SIGKILL RabbitMQ at 15, 45 and 75 % of the load, restarted 2 s later", 1,
+            [.. new[] { 0.15, 0.45, 0.75 }.Select(at => new FaultStep(at, _ => KillRabbitMqAsync()))]),
+        new("stop-postgres", "PostgreSQL stopped -m immediate at 35 % of the load, started 5 s later", 1, [new(0.35, _ => StopPostgresAsync())]),
         new("two-instances", "2 instances of every service; SIGKILL Orders#1 and Ledger#1 at 30 %, RabbitMQ at 60 %", 2,
         [
             new(0.3, s => Task.WhenAll(KillAndRestartAsync(s, s.Instances("Orders")[0]), KillAndRestartAsync(s, s.Instances("Ledger")[0]))),
