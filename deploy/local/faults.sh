@@ -19,6 +19,7 @@ done
 
 bash "$root/deploy/local/servers-up.sh" >/dev/null # the packages, and the mail sink the services send to
 mkdir -p "$root/.local/faults"
+rm -f "$root/.local/faults/report.md"
 echo "[faults] building (Release)"
 dotnet build "$root/Rewards.sln" -c Release -v quiet -nologo >"$root/.local/faults/build.log" 2>&1 \
   || { cat "$root/.local/faults/build.log"; exit 1; }

@@ -2,7 +2,11 @@
 # Runs every test against real servers: starts PostgreSQL, RabbitMQ and the mail sink if they are not up
 # (servers-up.sh), points the test fixtures at them, runs `dotnet test` on the solution and ends with
 #   tests: N passed, M failed
-# Exits non-zero if any test failed or none ran. Extra arguments go to `dotnet test` (e.g. --filter Rule=L4).
+# then, when it passed and no arguments were given, the short fault suite (faults.sh --short: the services as real
+# processes under load while a service, RabbitMQ or PostgreSQL is killed), ending with
+#   faults: N scenarios passed, M failed
+# Exits non-zero if any test or fault scenario failed, or no test ran. Extra arguments go to `dotnet test` (e.g.
+# --filter Rule=L4) and skip the fault suite; REWARDS_FAULTS=0 skips it too.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -47,3 +51,12 @@ while read -r f p; do passed=$((passed + p)); failed=$((failed + f)); done < <(
 echo "tests: $passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
 drop_test_servers_state
+
+if [ "$#" -eq 0 ] && [ "${REWARDS_FAULTS:-1}" != "0" ]; then
+  bash "$root/deploy/local/faults.sh" --short 2>&1 | tee "$results/faults.log"
+  fault_status=${PIPESTATUS[0]}
+  runs_passed=$(grep -c '| passed |$' "$root/.local/faults/report.md" 2>/dev/null || true)
+  runs_failed=$(grep -c '| FAILED' "$root/.local/faults/report.md" 2>/dev/null || true)
+  echo "faults: ${runs_passed:-0} scenarios passed, ${runs_failed:-0} failed"
+  if [ "$fault_status" -ne 0 ]; then exit 1; fi
+fi

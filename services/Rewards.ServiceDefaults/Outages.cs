@@ -29,6 +29,10 @@ public static class Outages
                 case MassTransit.RequestTimeoutException or MassTransit.RabbitMqConnectionException
                     or RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException:
                     return "The message broker cannot be reached";
+                // The channel or connection went away under the operation; a refusal of the operation itself (access,
+                // not found, precondition) closes with its own code and is a defect.
+                case RabbitMQ.Client.Exceptions.OperationInterruptedException { ShutdownReason.ReplyCode: not (403 or 404 or 405 or 406 or 530) }:
+                    return "The message broker cannot be reached";
                 case SocketException:
                     return "A server cannot be reached";
             }
