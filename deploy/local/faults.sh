@@ -8,7 +8,7 @@
 #   deploy/local/faults.sh --short              what CI runs: 300 purchases over 30 s per scenario (~8 min)
 #   deploy/local/faults.sh --only kill-orders   one scenario (names: baseline, kill-membership, kill-orders,
 #                                               kill-ledger, kill-notifications, kill-rabbitmq, stop-postgres, two-instances)
-# Other arguments (--purchases N, --seconds N, --members N) go to the runner.
+# Other arguments (--purchases N, --seconds N, --members N, --repeat N) go to the runner.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

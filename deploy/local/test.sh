@@ -35,6 +35,15 @@ drop_test_servers_state() {
 drop_test_servers_state
 
 rm -rf "$results"; mkdir -p "$results"
+
+# The Prometheus configuration and alert rules (deploy/prometheus), with promtool from Debian's prometheus package.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "[test] installing promtool (Debian package prometheus)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+(cd "$root/deploy/prometheus" && promtool check config prometheus.yml && promtool test rules alerts.test.yml) \
+  >"$results/promtool.log" 2>&1 || { cat "$results/promtool.log"; echo "prometheus: rules or configuration invalid"; exit 1; }
+echo "prometheus: configuration valid, alert rule tests passed"
 # Build in parallel, then run the test assemblies one after another (-m:1): each starts dozens of in-process
 # services, and all assemblies starting theirs at once on two cores can push a bus start past its timeout.
 dotnet build "$root/Rewards.sln" 2>&1 | tee "$results/console.log"

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Dapper;
+using Npgsql;
 
 namespace Rewards.Faults;
 
@@ -65,7 +67,8 @@ internal static class FaultRun
         load.Stop();
         Program.Log($"load done: {options.Purchases - refused.Count} purchases answered, {refused.Count} refused");
         await faults; // every fault has struck and the servers it stopped are back
-        var drain = await new Checks(system, store, members, options.Purchases, opsToken).DrainAsync(DrainWithin);
+        var inspection = new Checks(system, store, members, options.Purchases - refused.Count, opsToken);
+        var drain = await inspection.DrainAsync(DrainWithin);
         var maxLag = lag.MaxAgeSeconds;
 
         var checks = new List<Check>
@@ -75,7 +78,7 @@ internal static class FaultRun
                 : $"{refused.Count} refused for good, e.g. {refused[0]}"),
             new("no 500 answers", store.ServerErrors.IsEmpty, store.ServerErrors.IsEmpty ? "none" : $"{store.ServerErrors.Count}, e.g. {store.ServerErrors.First()}"),
         };
-        checks.AddRange(await new Checks(system, store, members, options.Purchases - refused.Count, opsToken).RunAsync());
+        checks.AddRange(await inspection.RunAsync());
         return new RunResult(scenario, options.Purchases, load.Elapsed, await EventsAsync(), store.Retries.Values.Sum(),
             string.Join(", ", store.Retries.OrderByDescending(r => r.Value).Select(r => $"{r.Key} ×{r.Value}")),
             maxLag, drain, checks, ErrorLogLines(system), logs);
@@ -87,8 +90,8 @@ internal static class FaultRun
         long events = 0;
         foreach (var service in RunningSystem.Services)
         {
-            await using var conn = new Npgsql.NpgsqlConnection(RunningSystem.ConnectionString(service));
-            events += await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "select count(*) from outbox_messages where published_at is not null");
+            await using var conn = new NpgsqlConnection(RunningSystem.ConnectionString(service));
+            events += await conn.ExecuteScalarAsync<long>("select count(*) from outbox_messages where published_at is not null");
         }
         return events;
     }

@@ -3,11 +3,11 @@ using System.Text;
 
 namespace Rewards.Faults;
 
-internal sealed record FaultOptions(int Purchases, int Seconds, int Members, IReadOnlyList<string> Only)
+internal sealed record FaultOptions(int Purchases, int Seconds, int Members, int Repeat, IReadOnlyList<string> Only)
 {
     /// <summary>
     /// <c>--purchases N</c> (default 1,000) spread over <c>--seconds N</c> (default 60), <c>--members N</c> (default 40),
-    /// <c>--only name,name</c> (scenarios, default all).
+    /// <c>--repeat N</c> (runs of each scenario, default 1), <c>--only name,name</c> (scenarios, default all).
     /// </summary>
     public static FaultOptions Parse(string[] args)
     {
@@ -15,6 +15,7 @@ internal sealed record FaultOptions(int Purchases, int Seconds, int Members, IRe
         return new(int.Parse(Value("--purchases") ?? "1000", CultureInfo.InvariantCulture),
             int.Parse(Value("--seconds") ?? "60", CultureInfo.InvariantCulture),
             int.Parse(Value("--members") ?? "40", CultureInfo.InvariantCulture),
+            int.Parse(Value("--repeat") ?? "1", CultureInfo.InvariantCulture),
             Value("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []);
     }
 }
@@ -34,7 +35,8 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         var options = FaultOptions.Parse(args);
-        var scenarios = Scenario.All.Where(s => options.Only.Count == 0 || options.Only.Contains(s.Name)).ToList();
+        var scenarios = Scenario.All.Where(s => options.Only.Count == 0 || options.Only.Contains(s.Name))
+            .SelectMany(s => Enumerable.Repeat(s, options.Repeat)).ToList();
         await FaultServers.UpAsync();
         var results = new List<RunResult>();
         foreach (var scenario in scenarios)

@@ -51,6 +51,31 @@ public sealed class Service_defaults(MembershipWithoutClockControl service) : IC
         Assert.Contains("\"/members\"", openApi, StringComparison.Ordinal);
     }
 
+    /// <summary>The alert rules in deploy/prometheus/alerts.yml name the service metrics they watch; each must exist.</summary>
+    [Fact]
+    public async Task Should_serve_every_service_metric_the_alert_rules_use()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Rewards.sln"))) root = root.Parent!;
+        var rules = await File.ReadAllTextAsync(Path.Combine(root.FullName, "deploy/prometheus/alerts.yml"), ct);
+        var used = System.Text.RegularExpressions.Regex.Matches(rules, @"\brewards_[a-z_]+").Select(m => m.Value).ToHashSet();
+        Assert.Superset(new HashSet<string> { "rewards_outbox_oldest_unpublished_age_seconds", "rewards_jobs_runs_total", "rewards_health_status" }, used);
+
+        using var ops = service.Host.ClientWithToken(TestTokens.Ops());
+        Assert.Equal(HttpStatusCode.OK, (await ops.PostAsync("/ops/jobs/idempotency-cleanup/run", null, ct)).StatusCode);
+        var metrics = "";
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            metrics = await ops.GetStringAsync("/metrics", ct);
+            return used.All(name => metrics.Contains(name + "{", StringComparison.Ordinal) || metrics.Contains(name + " ", StringComparison.Ordinal));
+        }, TimeSpan.FromSeconds(20)), $"missing from /metrics: {string.Join(", ", used.Where(n => !metrics.Contains(n, StringComparison.Ordinal)))}");
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("rewards_jobs_runs_total{", StringComparison.Ordinal)
+            && l.Contains("clock_job=\"idempotency-cleanup\"", StringComparison.Ordinal) && l.Contains("outcome=\"succeeded\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("rewards_health_status{", StringComparison.Ordinal)
+            && l.Contains("check=\"database\"", StringComparison.Ordinal) && l.Contains("} 2", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Should_log_a_request_with_a_malformed_body_as_the_400_its_client_got()
     {

@@ -21,6 +21,7 @@ public static class JobExtensions
     {
         services.AddSingleton<IClockJob, TJob>();
         services.TryAddSingleton<JobRunner>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClockJob, JobHistoryCleanupJob>());
         services.AddHostedService<JobScheduler>(); // registered once however many jobs
         return services;
     }

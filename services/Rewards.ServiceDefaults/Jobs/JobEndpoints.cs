@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,10 +14,19 @@ internal static class JobEndpoints
     {
         if (app.ServiceProvider.GetService<JobRunner>() is null) return;
         var group = app.MapGroup("/ops/jobs").WithTags("Jobs").RequireAuthorization(AuthExtensions.OpsPolicy);
-        group.MapGet("", (JobRunner runner) => TypedResults.Ok(runner.Status()));
-        group.MapPost("/{name}/run", async Task<Results<Ok<JobRun>, ProblemHttpResult>> (string name, JobRunner runner, CancellationToken ct) =>
+        group.MapGet("", async (JobRunner runner, CancellationToken ct) => TypedResults.Ok(await runner.StatusAsync(ct)))
+            .WithSummary("Every clock job: interval, last run (from the recorded history) and next scheduled run on the service's clock");
+        group.MapGet("/{name}/runs", async Task<Results<Ok<IReadOnlyList<JobRun>>, ProblemHttpResult>> (
+                string name, int? limit, JobRunner runner, CancellationToken ct) =>
             runner.Exists(name)
-                ? TypedResults.Ok(await runner.RunAsync(name, ct))
-                : Problems.NotFound($"No job named '{name}'"));
+                ? TypedResults.Ok(await runner.HistoryAsync(name, Math.Clamp(limit ?? 50, 1, 500), ct))
+                : Problems.NotFound($"No job named '{name}'"))
+            .WithSummary("A job's runs, newest first (limit 1–500, default 50); a run without endedAt is running or died with its process");
+        group.MapPost("/{name}/run", async Task<Results<Ok<JobRun>, ProblemHttpResult>> (
+                string name, ClaimsPrincipal user, JobRunner runner, CancellationToken ct) =>
+            runner.Exists(name)
+                ? TypedResults.Ok(await runner.RunAsync(name, $"ops:{user.FindFirstValue("sub")}", ct))
+                : Problems.NotFound($"No job named '{name}'"))
+            .WithSummary("Runs a job now and answers what it did (recorded in the history like a scheduled run)");
     }
 }

@@ -1,50 +1,151 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Dapper;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Rewards.ServiceDefaults.Jobs;
 
-public sealed record JobStatus(string Name, TimeSpan Interval, DateTimeOffset? LastRunAt, DateTimeOffset? NextRunAt, string? LastResult, bool? LastSucceeded);
+public sealed record JobStatus(
+    string Name, TimeSpan Interval, DateTimeOffset? LastRunAt, DateTimeOffset? NextRunAt, string? LastResult, bool? LastSucceeded,
+    DateTimeOffset? LastEndedAt, double? LastDurationMs);
 
-public sealed record JobRun(string Name, DateTimeOffset StartedAt, bool Succeeded, string Result);
+/// <summary>One run of a job: <c>EndedAt</c> is null while it runs, or when its process died during it.</summary>
+public sealed record JobRun(
+    string Name, DateTimeOffset StartedAt, bool? Succeeded, string? Result, DateTimeOffset? EndedAt = null, double? DurationMs = null,
+    string? StartedBy = null, string? Instance = null);
 
-/// <summary>Runs jobs by name and remembers each one's last outcome for GET /ops/jobs.</summary>
-public sealed class JobRunner(IEnumerable<IClockJob> jobs, TimeProvider clock, ILogger<JobRunner> logger)
+/// <summary>
+/// Runs jobs by name and records every run in <c>job_runs</c> (start and end on the service's clock, duration,
+/// outcome, who started it, on which instance), so the history outlives a restart and covers every instance, and
+/// counts them for the metrics <c>rewards_jobs_runs_total{clock_job, outcome}</c> and
+/// <c>rewards_jobs_duration_seconds</c>.
+/// </summary>
+public sealed class JobRunner
 {
-    private readonly Dictionary<string, IClockJob> _jobs = jobs.ToDictionary(j => j.Name);
-    private readonly ConcurrentDictionary<string, JobRun> _lastRuns = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _nextRuns = new();
+    public const string MeterName = "Rewards.Jobs";
+    private static readonly string Instance = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private readonly Dictionary<string, IClockJob> _jobs;
+    private readonly Dictionary<string, DateTimeOffset> _nextRuns = [];
+    private readonly NpgsqlDataSource _db;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<JobRunner> _logger;
+    private readonly Counter<long> _runs;
+    private readonly Histogram<double> _duration;
+
+    public JobRunner(IEnumerable<IClockJob> jobs, NpgsqlDataSource db, TimeProvider clock, IMeterFactory meters, ILogger<JobRunner> logger)
+    {
+        _jobs = jobs.ToDictionary(j => j.Name);
+        _db = db;
+        _clock = clock;
+        _logger = logger;
+        var meter = meters.Create(MeterName);
+        _runs = meter.CreateCounter<long>("rewards.jobs.runs", "{run}", "Clock job runs by job and outcome (succeeded, failed)");
+        _duration = meter.CreateHistogram<double>("rewards.jobs.duration", "s", "How long clock job runs took");
+    }
 
     public IReadOnlyCollection<IClockJob> Jobs => _jobs.Values;
 
     public bool Exists(string name) => _jobs.ContainsKey(name);
 
-    public IEnumerable<JobStatus> Status() => _jobs.Values.Select(j =>
+    public async Task<IReadOnlyList<JobStatus>> StatusAsync(CancellationToken ct)
     {
-        _lastRuns.TryGetValue(j.Name, out var last);
-        DateTimeOffset? next = _nextRuns.TryGetValue(j.Name, out var n) ? n : null;
-        return new JobStatus(j.Name, j.Interval, last?.StartedAt, next, last?.Result, last?.Succeeded);
-    });
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        var last = (await conn.QueryAsync<JobRun>(new CommandDefinition(
+            """
+            select distinct on (job) job as name, started_at, succeeded, result, ended_at, duration_ms, started_by, instance
+            from job_runs order by job, id desc
+            """, cancellationToken: ct))).ToDictionary(r => r.Name);
+        lock (_nextRuns)
+        {
+            return [.. _jobs.Values.OrderBy(j => j.Name).Select(j =>
+            {
+                var run = last.GetValueOrDefault(j.Name);
+                return new JobStatus(j.Name, j.Interval, run?.StartedAt, _nextRuns.TryGetValue(j.Name, out var next) ? next : null,
+                    run?.Result, run?.Succeeded, run?.EndedAt, run?.DurationMs);
+            })];
+        }
+    }
 
-    internal void Scheduled(string name, DateTimeOffset next) => _nextRuns[name] = next;
+    public async Task<IReadOnlyList<JobRun>> HistoryAsync(string name, int limit, CancellationToken ct)
+    {
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        return [.. await conn.QueryAsync<JobRun>(new CommandDefinition(
+            """
+            select job as name, started_at, succeeded, result, ended_at, duration_ms, started_by, instance
+            from job_runs where job = @name order by id desc limit @limit
+            """, new { name, limit }, cancellationToken: ct))];
+    }
 
-    public async Task<JobRun> RunAsync(string name, CancellationToken ct)
+    internal void Scheduled(string name, DateTimeOffset next)
+    {
+        lock (_nextRuns) _nextRuns[name] = next;
+    }
+
+    /// <summary>Runs the job now; <paramref name="startedBy"/> is <c>schedule</c>, or <c>ops:</c> and the subject of whoever asked.</summary>
+    public async Task<JobRun> RunAsync(string name, string startedBy, CancellationToken ct)
     {
         var job = _jobs[name];
-        var started = clock.GetUtcNow();
-        JobRun run;
+        var started = _clock.GetUtcNow();
+        var runId = await RecordStartAsync(name, startedBy, started, ct);
+        var stopwatch = Stopwatch.StartNew();
+        bool succeeded;
+        string result;
         try
         {
-            var result = await job.RunAsync(ct);
-            run = new JobRun(name, started, true, result);
-            if (result.Length > 0) logger.LogInformation("Job {Job}: {Result}", name, result);
+            result = await job.RunAsync(ct);
+            succeeded = true;
+            if (result.Length > 0) _logger.LogInformation("Job {Job}: {Result}", name, result);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            if (Outages.Describe(ex) is { } outage) logger.LogWarning("Job {Job} failed: {Outage} ({Error})", name, outage, ex.GetBaseException().Message);
-            else logger.LogError(ex, "Job {Job} failed", name);
-            run = new JobRun(name, started, false, ex.Message);
+            if (Outages.Describe(ex) is { } outage) _logger.LogWarning("Job {Job} failed: {Outage} ({Error})", name, outage, ex.GetBaseException().Message);
+            else _logger.LogError(ex, "Job {Job} failed", name);
+            succeeded = false;
+            result = ex.Message;
         }
-        _lastRuns[name] = run;
+        // "job" would clash with Prometheus' own target label.
+        var tag = new KeyValuePair<string, object?>("clock_job", name);
+        _runs.Add(1, tag, new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
+        _duration.Record(stopwatch.Elapsed.TotalSeconds, tag);
+        var run = new JobRun(name, started, succeeded, result, _clock.GetUtcNow(), stopwatch.Elapsed.TotalMilliseconds, startedBy, Instance);
+        await RecordEndAsync(runId, run, ct);
         return run;
+    }
+
+    /// <summary>The history is for people: a run goes ahead when it cannot be recorded (the job then meets the same outage).</summary>
+    private async Task<long?> RecordStartAsync(string name, string startedBy, DateTimeOffset started, CancellationToken ct)
+    {
+        try
+        {
+            await using var conn = await _db.OpenConnectionAsync(ct);
+            return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                insert into job_runs (job, started_by, instance, started_at) values (@name, @startedBy, @Instance, @started)
+                returning id
+                """, new { name, startedBy, Instance, started }, cancellationToken: ct));
+        }
+        catch (Exception ex) when (Outages.Describe(ex) is not null)
+        {
+            return null;
+        }
+    }
+
+    private async Task RecordEndAsync(long? runId, JobRun run, CancellationToken ct)
+    {
+        if (runId is null) return;
+        try
+        {
+            await using var conn = await _db.OpenConnectionAsync(ct);
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                update job_runs set ended_at = @EndedAt, duration_ms = @DurationMs, succeeded = @Succeeded, result = @Result
+                where id = @runId
+                """, new { runId, run.EndedAt, run.DurationMs, run.Succeeded, run.Result }, cancellationToken: ct));
+        }
+        catch (Exception ex) when (Outages.Describe(ex) is not null)
+        {
+            _logger.LogWarning("Job {Job}: the end of the run could not be recorded ({Error})", run.Name, ex.GetBaseException().Message);
+        }
     }
 }

@@ -15,7 +15,7 @@ internal sealed class JobScheduler(JobRunner runner, TimeProvider clock) : Backg
             runner.Scheduled(job.Name, clock.GetUtcNow() + job.Interval);
             try { await Task.Delay(job.Interval, TimeProvider.System, ct); }
             catch (OperationCanceledException) { return; }
-            await runner.RunAsync(job.Name, ct);
+            await runner.RunAsync(job.Name, "schedule", ct);
         }
     }
 }
