@@ -18,16 +18,9 @@ node="rewards-faults@localhost"
 rabbit_base="/var/lib/rewards/rabbitmq-faults"
 mkdir -p "$state"
 
-as_postgres() { (cd / && su postgres -c "$1"); }
 log() { printf '[fault-servers] %s\n' "$*"; }
-wait_for() { # description, seconds, command...
-  local what="$1" secs="$2"; shift 2
-  for _ in $(seq 1 "$((secs * 2))"); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  log "$what did not come up within ${secs}s"; return 1
-}
+# shellcheck source=common.sh
+source "$root/deploy/local/common.sh"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 pg_dir() {
@@ -77,7 +70,7 @@ rabbit_up() { curl -sf -u guest:guest http://127.0.0.1:15673/api/overview; }
 # The node name is not on the VM's command line; the pid file the node writes at boot names it (stale after a kill).
 rabbit_pid() {
   local pid; pid="$(cat "$rabbit_base/pid" 2>/dev/null)" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q beam.smp && echo "$pid"
+  { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q beam.smp && echo "$pid"
 }
 
 start_rabbitmq() {

@@ -18,8 +18,8 @@ if command -v rabbitmqctl >/dev/null 2>&1 && pgrep -f 'beam.smp.*rabbit' >/dev/n
   echo "[servers] stopped RabbitMQ"
 fi
 
-# su changes to the current directory, which the postgres user may not be allowed to enter.
-as_postgres() { (cd / && su postgres -c "$1"); }
+# shellcheck source=common.sh
+source "$root/deploy/local/common.sh"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
 pg_dir="$(cat "$state/pg.dir" 2>/dev/null || echo "$state/pg")"

@@ -11,10 +11,9 @@ state="$root/.local"
 pg_port="${REWARDS_PG_PORT:-5433}"
 mkdir -p "$state"
 
-# su changes to the current directory, which the postgres user may not be allowed to enter.
-as_postgres() { (cd / && su postgres -c "$1"); }
-
 log() { printf '[servers] %s\n' "$*"; }
+# shellcheck source=common.sh
+source "$root/deploy/local/common.sh"
 
 apt_updated=""
 apt_install() {
@@ -25,15 +24,6 @@ apt_install() {
   fi
   log "installing $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-wait_for() { # description, seconds, command...
-  local what="$1" secs="$2"; shift 2
-  for _ in $(seq 1 "$((secs * 2))"); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  log "$what did not come up within ${secs}s"; return 1
 }
 
 # --- PostgreSQL ---------------------------------------------------------------
