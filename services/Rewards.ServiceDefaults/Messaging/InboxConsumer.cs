@@ -19,6 +19,7 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
     protected TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
     protected Outbox Outbox { get; } = services.GetRequiredService<Outbox>();
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Rewards.Inbox");
+    private readonly InboxMetrics _metrics = services.GetRequiredService<InboxMetrics>();
     private string? _suppressed;
 
     /// <summary>Marks the message as handled without effect, for <paramref name="reason"/>; nothing else of it should be written.</summary>
@@ -42,6 +43,7 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
         {
             _logger.LogInformation("Message {MessageId} ({MessageType}) already handled by {Consumer}; ignored",
                 messageId, typeof(T).Name, GetType().Name);
+            _metrics.Duplicate(GetType().Name, typeof(T).Name);
             return;
         }
 
@@ -56,6 +58,7 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
         }
         await tx.CommitAsync(ct);
         Outbox.Flush();
+        if (_suppressed is not null) _metrics.Suppressed(GetType().Name, typeof(T).Name);
     }
 
     /// <summary>Applies the message's effects inside <paramref name="tx"/>; outbox rows written there commit with them.</summary>

@@ -35,6 +35,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<WakeSignal>();
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<OutboxMonitor>();
+        builder.Services.AddSingleton<InboxMetrics>();
         builder.Services.AddSingleton(new MessagingService(serviceName));
         builder.Services.AddSingleton<ErrorQueues>();
         builder.Services.AddHostedService<OutboxRelay>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Dapper;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -13,9 +14,12 @@ namespace Rewards.Notifications.Features.Dispatch;
 /// its notification id as Message-ID, so a resend after a crash between send and mark can be recognised.
 /// </summary>
 public sealed class MailDispatcher(
-    NpgsqlDataSource db, Mailbox queue, TimeProvider clock, IOptions<SmtpOptions> options, ILogger<MailDispatcher> logger) : BackgroundService
+    NpgsqlDataSource db, Mailbox queue, TimeProvider clock, IOptions<SmtpOptions> options, IMeterFactory meters, ILogger<MailDispatcher> logger)
+    : BackgroundService
 {
     private const int BatchSize = 50;
+    private readonly Counter<long> _attempts = meters.Create("Rewards.Mail").CreateCounter<long>("rewards.mail.attempts", "{attempt}",
+        "Mail sending attempts by notification type and outcome (sent, retry, failed): rewards_mail_attempts_total");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +43,7 @@ public sealed class MailDispatcher(
         var now = clock.GetUtcNow();
         var due = (await conn.QueryAsync<DueMail>(new CommandDefinition(
             """
-            select id, to_address as ToAddress, subject, body, attempts from notifications
+            select id, type, to_address as ToAddress, subject, body, attempts from notifications
             where status = 'pending' and next_attempt_at <= @now
             order by next_attempt_at limit @limit for update skip locked
             """, new { now, limit = BatchSize }, tx, cancellationToken: ct))).AsList();
@@ -57,6 +61,7 @@ public sealed class MailDispatcher(
             connectionError = ex;
         }
 
+        var outcomes = new List<(string Type, string Status)>(due.Count);
         foreach (var mail in due)
         {
             var (status, error) = connectionError is null ? await SendAsync(client, mail, smtp, ct) : ("retry", connectionError.Message);
@@ -73,9 +78,12 @@ public sealed class MailDispatcher(
                 """,
                 new { mail.Id, attempts, error, status, now, next = now + TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), 3600)) },
                 tx, cancellationToken: ct));
+            outcomes.Add((mail.Type, status));
         }
         if (client.IsConnected) await client.DisconnectAsync(true, ct);
         await tx.CommitAsync(ct);
+        foreach (var (type, status) in outcomes)
+            _attempts.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("outcome", status));
         return due.Count;
     }
 
@@ -94,5 +102,5 @@ public sealed class MailDispatcher(
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException) { return ("retry", ex.Message); }
     }
 
-    private sealed record DueMail(Guid Id, string ToAddress, string Subject, string Body, int Attempts);
+    private sealed record DueMail(Guid Id, string Type, string ToAddress, string Subject, string Body, int Attempts);
 }
