@@ -88,4 +88,46 @@ public sealed class Error_queues_end_to_end(NotificationsAlone service) : IClass
         await Task.Delay(1000, Ct);
         Assert.Equal(1, (await MailSink.ToAsync(email)).Count(m => m.Subject == "Some of your points have expired"));
     }
+
+    [Fact]
+    [Trait("Rule", "N1")]
+    public async Task Should_replay_the_chosen_messages_of_a_queue_and_discard_all_of_a_type_with_a_reason()
+    {
+        var memberId = Guid.NewGuid();
+        var email = $"bulk-{Guid.NewGuid():N}@example.com";
+        var mended = await PublishExpiryForAsync(memberId);
+        var others = new[] { await PublishExpiryForAsync(Guid.NewGuid()), await PublishExpiryForAsync(Guid.NewGuid()) };
+        Assert.True(await Eventually.TrueAsync(async () => (await ParkedAsync()).Length == 3, TimeSpan.FromSeconds(60)), "all three were parked");
+
+        await service.Host.Services.GetRequiredService<IBus>().Publish(new MemberRegistered
+        {
+            MemberId = memberId, Email = email, Name = "Bulk Member", Country = "KR", MarketingOptIn = false, NewMemberBenefits = false,
+            RegisteredAt = DateTimeOffset.UtcNow,
+        }, Ct);
+        Assert.True(await Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Any(m => m.Subject == "Welcome to Rewards"), TimeSpan.FromSeconds(30)));
+        var replay = await _ops.PostAsJsonAsync($"/ops/error-queues/{Queue}/replay", new { messageIds = new[] { mended.ToString() } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        var replayed = await replay.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(1, replayed.GetProperty("count").GetInt32());
+        Assert.True(await Eventually.TrueAsync(async () =>
+            (await MailSink.ToAsync(email)).Count(m => m.Subject == "Some of your points have expired") == 1, TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await _ops.PostAsJsonAsync($"/ops/error-queues/{Queue}/discard", new { reason = "", messageType = "PointsExpired" }, Ct)).StatusCode);
+        var wrongType = await _ops.PostAsJsonAsync($"/ops/error-queues/{Queue}/discard", new { reason = "cleanup", messageType = "OrderPaid" }, Ct);
+        Assert.Equal(0, (await wrongType.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("count").GetInt32());
+        Assert.Equal(2, (await ParkedAsync()).Length);
+
+        var discard = await _ops.PostAsJsonAsync($"/ops/error-queues/{Queue}/discard",
+            new { reason = "test members, never registered", messageType = "PointsExpired" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, discard.StatusCode);
+        var discarded = await discard.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(others.Select(o => o.ToString()).Order(),
+            discarded.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("messageId").GetString()!).Order());
+        Assert.Empty(await ParkedAsync());
+        var actions = (await _ops.GetFromJsonAsync<JsonElement[]>("/ops/error-queues/actions", Ct))!;
+        Assert.All(others, id => Assert.Contains(actions, a => a.GetProperty("messageId").GetString() == id.ToString()
+            && a.GetProperty("action").GetString() == "discarded" && a.GetProperty("reason").GetString() == "test members, never registered"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _ops.PostAsync("/ops/error-queues/orders-anything_error/replay", null, Ct)).StatusCode);
+    }
 }

@@ -15,6 +15,24 @@ public sealed record DiscardRequest
     public required string Reason { get; init; }
 }
 
+/// <summary>Which parked messages a bulk replay or discard takes: those ids, or those of that type; all when neither is given.</summary>
+public record ErrorMessageSelection
+{
+    public IReadOnlyList<string>? MessageIds { get; init; }
+    public string? MessageType { get; init; }
+
+    internal bool Matches(ErrorMessage message) =>
+        (MessageIds is not { Count: > 0 } || MessageIds.Contains(message.MessageId))
+        && (string.IsNullOrWhiteSpace(MessageType) || string.Equals(message.MessageType, MessageType, StringComparison.Ordinal));
+}
+
+public sealed record BulkDiscardRequest : ErrorMessageSelection
+{
+    public required string Reason { get; init; }
+}
+
+public sealed record BulkOutcome(string Queue, int Count, IReadOnlyList<ErrorMessage> Messages);
+
 public sealed record ErrorQueueAction(Guid Id, string Queue, string MessageId, string? MessageType, string Action, string? Reason, string Actor, DateTimeOffset At);
 
 /// <summary>
@@ -60,7 +78,31 @@ internal static class ErrorQueueEndpoints
                 ? TypedResults.Ok(await AuditAsync(db, clock, queue, discarded, "discarded", request.Reason.Trim(), user, ct))
                 : NoSuchMessage(queue, messageId);
         }).WithSummary("Remove a message from the _error queue for good, with a reason");
+
+        ops.MapPost("/{queue}/replay", async Task<Results<Ok<BulkOutcome>, ProblemHttpResult>> (
+            string queue, ErrorMessageSelection? request, ClaimsPrincipal user, ErrorQueues queues, NpgsqlDataSource db, TimeProvider clock,
+            CancellationToken ct) =>
+        {
+            if (!queues.Owns(queue)) return NoSuchQueue(queue);
+            var selection = request ?? new ErrorMessageSelection();
+            var replayed = await queues.ReplayAsync(queue, selection.Matches, BulkLimit, ct);
+            foreach (var message in replayed) await AuditAsync(db, clock, queue, message, "replayed", null, user, ct);
+            return TypedResults.Ok(new BulkOutcome(queue, replayed.Count, replayed));
+        }).WithSummary("Send the queue's messages back to be handled again: all, those with the given ids, or those of one message type");
+        ops.MapPost("/{queue}/discard", async Task<Results<Ok<BulkOutcome>, ValidationProblem, ProblemHttpResult>> (
+            string queue, BulkDiscardRequest request, ClaimsPrincipal user, ErrorQueues queues, NpgsqlDataSource db, TimeProvider clock,
+            CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Reason))
+                return Problems.Validation(new FieldErrors().Require(false, "reason", "A reason is required (it is audited)."));
+            if (!queues.Owns(queue)) return NoSuchQueue(queue);
+            var discarded = await queues.DiscardAsync(queue, request.Matches, BulkLimit, ct);
+            foreach (var message in discarded) await AuditAsync(db, clock, queue, message, "discarded", request.Reason.Trim(), user, ct);
+            return TypedResults.Ok(new BulkOutcome(queue, discarded.Count, discarded));
+        }).WithSummary("Remove the queue's messages for good, with a reason: all, those with the given ids, or those of one message type");
     }
+
+    private const int BulkLimit = 1_000;
 
     private static async Task<ErrorMessage> AuditAsync(NpgsqlDataSource db, TimeProvider clock, string queue, ErrorMessage message, string action,
         string? reason, ClaimsPrincipal user, CancellationToken ct)

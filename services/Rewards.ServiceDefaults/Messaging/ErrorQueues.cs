@@ -53,9 +53,13 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, MessagingServ
         return found; // closing the channel puts them back
     }
 
-    /// <summary>Sends the message back to its queue; false when it is not (or no longer) in <paramref name="queue"/>.</summary>
-    public Task<ErrorMessage?> ReplayAsync(string queue, string messageId, CancellationToken ct) =>
-        TakeAsync(queue, messageId, async (channel, delivery) =>
+    /// <summary>Sends the message back to its queue; null when it is not (or no longer) in <paramref name="queue"/>.</summary>
+    public async Task<ErrorMessage?> ReplayAsync(string queue, string messageId, CancellationToken ct) =>
+        (await ReplayAsync(queue, m => m.MessageId == messageId, 1, ct)).SingleOrDefault();
+
+    /// <summary>Sends every message that <paramref name="matches"/> (at most <paramref name="limit"/>) back to its queue.</summary>
+    public Task<IReadOnlyList<ErrorMessage>> ReplayAsync(string queue, Func<ErrorMessage, bool> matches, int limit, CancellationToken ct) =>
+        TakeAsync(queue, matches, limit, async (channel, delivery) =>
         {
             var properties = new BasicProperties(delivery.BasicProperties)
             {
@@ -66,26 +70,37 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, MessagingServ
             await channel.BasicPublishAsync("", queue[..^"_error".Length], mandatory: true, properties, delivery.Body, ct);
         }, ct);
 
-    public Task<ErrorMessage?> DiscardAsync(string queue, string messageId, CancellationToken ct) =>
-        TakeAsync(queue, messageId, (_, _) => Task.CompletedTask, ct);
+    public async Task<ErrorMessage?> DiscardAsync(string queue, string messageId, CancellationToken ct) =>
+        (await DiscardAsync(queue, m => m.MessageId == messageId, 1, ct)).SingleOrDefault();
 
-    private async Task<ErrorMessage?> TakeAsync(string queue, string messageId, Func<IChannel, BasicGetResult, Task> before, CancellationToken ct)
+    public Task<IReadOnlyList<ErrorMessage>> DiscardAsync(string queue, Func<ErrorMessage, bool> matches, int limit, CancellationToken ct) =>
+        TakeAsync(queue, matches, limit, (_, _) => Task.CompletedTask, ct);
+
+    /// <summary>
+    /// Takes the messages that match out of <paramref name="queue"/>, doing <paramref name="before"/> with each first (a
+    /// replay is confirmed by the broker before the parked copy goes); the others stay unacknowledged and go back to
+    /// the queue when the channel closes.
+    /// </summary>
+    private async Task<IReadOnlyList<ErrorMessage>> TakeAsync(string queue, Func<ErrorMessage, bool> matches, int limit,
+        Func<IChannel, BasicGetResult, Task> before, CancellationToken ct)
     {
+        var taken = new List<ErrorMessage>();
         await using var connection = await ConnectAsync(ct);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         try
         {
-            for (var i = 0; i < ScanLimit && await channel.BasicGetAsync(queue, autoAck: false, ct) is { } delivery; i++)
+            for (var i = 0; i < ScanLimit && taken.Count < limit && await channel.BasicGetAsync(queue, autoAck: false, ct) is { } delivery; i++)
             {
-                if (delivery.BasicProperties.MessageId != messageId) continue; // stays unacknowledged: back to the queue on close
-                await before(channel, delivery); // a replay is confirmed by the broker before the parked copy goes
+                var message = Describe(delivery);
+                if (!matches(message)) continue;
+                await before(channel, delivery);
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, ct);
-                return Describe(delivery);
+                taken.Add(message);
             }
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404) { }
-        return null;
+        return taken;
     }
 
     private Task<IConnection> ConnectAsync(CancellationToken ct) => new ConnectionFactory
