@@ -35,19 +35,16 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
     }
 
     /// <summary>
-    /// Settings every service needs, plus its own database. With <paramref name="listenUrl"/> the service runs on Kestrel
+    /// Settings every service needs, plus its own database (unless <paramref name="withDatabase"/> is false). With <paramref name="listenUrl"/> the service runs on Kestrel
     /// at that address, so other services can call it over real HTTP; otherwise on the in-memory test server.
     /// </summary>
     public static async Task<ServiceHost<TEntryPoint>> StartAsync(string service, string vhost, IDictionary<string, string?>? extra = null,
-        string? listenUrl = null)
+        string? listenUrl = null, bool withDatabase = true)
     {
         var rabbit = await TestServers.RabbitMqAsync();
         var mail = await TestServers.MailAsync();
         var settings = new Dictionary<string, string?>
         {
-            // A restart passes the database it had; otherwise each host gets a fresh one.
-            [$"ConnectionStrings:{service}"] = extra?.TryGetValue($"ConnectionStrings:{service}", out var existing) == true
-                ? existing : await TestServers.CreateDatabaseAsync(service.ToLowerInvariant()),
             ["RabbitMq:Host"] = rabbit.Host,
             ["RabbitMq:Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq:VirtualHost"] = vhost,
@@ -68,6 +65,9 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
             ["Smtp:Port"] = mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:PollInterval"] = "00:00:00.100",
         };
+        // A restart passes the database it had; otherwise each host (but the ops console, which has none) gets a fresh one.
+        if (withDatabase && extra?.ContainsKey($"ConnectionStrings:{service}") != true)
+            settings[$"ConnectionStrings:{service}"] = await TestServers.CreateDatabaseAsync(service.ToLowerInvariant());
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
         if (listenUrl is not null) settings["Urls"] = listenUrl;
         var host = new ServiceHost<TEntryPoint>(settings);
