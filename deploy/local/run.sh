@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and starts everything on this machine: PostgreSQL, RabbitMQ and the mail sink (servers-up.sh),
-# then builds and starts the four services in the background (Development settings, test clock enabled).
+# then builds and starts the four services and the ops console in the background (Development settings, test clock
+# enabled).
 # Each service applies its database migrations at start-up. Stop everything with deploy/local/servers-down.sh.
 set -euo pipefail
 
@@ -12,8 +13,8 @@ echo "[run] building"
 dotnet build "$root/Rewards.sln" -c Release -v quiet -nologo >"$state/build.log" 2>&1 || { cat "$state/build.log"; exit 1; }
 
 mkdir -p "$state/services"
-declare -A ports=([Membership]=5101 [Orders]=5102 [Ledger]=5103 [Notifications]=5104)
-for service in Membership Orders Ledger Notifications; do
+declare -A ports=([Membership]=5101 [Orders]=5102 [Ledger]=5103 [Notifications]=5104 [Ops]=5100)
+for service in Membership Orders Ledger Notifications Ops; do
   pidfile="$state/services/$service.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     echo "[run] $service already running"; continue
@@ -24,7 +25,7 @@ for service in Membership Orders Ledger Notifications; do
   echo $! >"$pidfile"
 done
 
-for service in Membership Orders Ledger Notifications; do
+for service in Membership Orders Ledger Notifications Ops; do
   url="http://127.0.0.1:${ports[$service]}/health/ready"
   for _ in $(seq 1 120); do curl -sf "$url" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -sf "$url" >/dev/null || { echo "[run] $service is not ready; see $state/services/$service.log"; tail -n 30 "$state/services/$service.log"; exit 1; }
@@ -37,10 +38,12 @@ Rewards is running:
   Orders         http://127.0.0.1:5102
   Ledger         http://127.0.0.1:5103
   Notifications  http://127.0.0.1:5104
+  Ops console    http://127.0.0.1:5100   (log in with the ops account below)
   RabbitMQ UI    http://127.0.0.1:15672  (guest / guest)
   Mail sink      http://127.0.0.1:1080   (every e-mail the system sends)
   PostgreSQL     127.0.0.1:5433          (user postgres, one database per service)
 
-  Ops login (development only): POST /auth/token {"email":"ops@rewards.local","password":"ops-dev-password"}
+  Ops login (development only): ops@rewards.local / ops-dev-password
+    (the console's login form, or POST :5101/auth/token {"email":"ops@rewards.local","password":"ops-dev-password"})
   Logs: $state/services/*.log      Stop: deploy/local/servers-down.sh
 TXT
