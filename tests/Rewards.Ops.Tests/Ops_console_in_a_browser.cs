@@ -141,6 +141,45 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
         await OpsConsoleSystem.ScreenshotAsync(page, "ledger");
     }
 
+    [Fact]
+    [Trait("Rule", "M1")]
+    public async Task Should_find_a_member_by_e_mail_and_show_balance_orders_and_mails_as_the_services_have_them()
+    {
+        var email = $"found-{Guid.NewGuid():N}@example.com";
+        using var membership = system.Membership.CreateClient();
+        var registered = await membership.PostAsJsonAsync("/members", new
+        {
+            email, password = "correct-horse-battery", name = "Seo-yeon Park", birthDate = "1990-01-02", country = "KR",
+            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
+        }, Ct);
+        var memberId = (await registered.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("memberId").GetGuid();
+        using var ledger = system.Ledger.ClientWithToken(TestTokens.Ops());
+        using var notifications = system.Notifications.ClientWithToken(TestTokens.Ops());
+        long balance = 0;
+        Assert.True(await Rewards.Testing.Eventually.TrueAsync(async () =>
+        {
+            var accounts = await ledger.GetFromJsonAsync<System.Text.Json.JsonElement>($"/ops/members/{memberId}/accounts", Ct);
+            balance = accounts.GetProperty("accounts").EnumerateArray().Sum(a => a.GetProperty("balance").GetInt64());
+            var mails = await notifications.GetFromJsonAsync<System.Text.Json.JsonElement>($"/ops/notifications?memberId={memberId}", Ct);
+            return balance > 0 && mails.EnumerateArray().Any(m => m.GetProperty("status").GetString() == "sent");
+        }, TimeSpan.FromSeconds(30)), "the welcome bonus was credited and the welcome mail sent");
+
+        var page = await system.NewPageAsync();
+        await OpsConsoleSystem.LogInAsync(page);
+        await page.GotoAsync("/members");
+        await page.GetByLabel("E-mail or member id").FillAsync(email.ToUpperInvariant());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/members/{memberId}$"));
+        await Assertions.Expect(page.Locator("#profile")).ToContainTextAsync(email);
+        await Assertions.Expect(page.Locator("#accounts")).ToContainTextAsync(balance.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator("#mails")).ToContainTextAsync("welcome");
+        await Assertions.Expect(page.Locator("#orders")).ToContainTextAsync("None.");
+        await OpsConsoleSystem.ScreenshotAsync(page, "member");
+
+        await page.GotoAsync("/members?q=nobody-" + Guid.NewGuid().ToString("N") + "@example.com");
+        await Assertions.Expect(page.Locator("[data-testid='not-found']")).ToBeVisibleAsync();
+    }
+
     /// <summary>Reloads the page until <paramref name="read"/> gives <paramref name="expected"/>: the pages show a moment's state.</summary>
     private static async Task Eventually<T>(IPage page, Func<Task<T>> read, T expected, TimeSpan? within = null)
     {

@@ -46,6 +46,7 @@ public static class MembershipModule
         app.MapPasswordReset();
         app.MapWithdrawal();
         app.MapOpsMembers();
+        app.MapOpsMemberSearch();
         return app;
     }
 }

@@ -40,13 +40,21 @@ public static class ViewingEndpoints
             .WithSummary("The member's orders, newest first (keyset paging: pass the last placedAt as before=)");
         app.MapGet("/orders/{orderId:guid}", GetAsync).WithTags("Orders").RequireAuthorization()
             .WithSummary("One of the member's orders with its status history");
+        app.MapGet("/ops/orders", ListForOpsAsync).WithTags("Ops: fulfilment").RequireAuthorization(AuthExtensions.OpsPolicy)
+            .WithSummary("A member's orders, newest first (keyset paging: pass the last placedAt as before=)");
         app.MapGet("/ops/orders/{orderId:guid}", GetForOpsAsync).WithTags("Ops: fulfilment").RequireAuthorization(AuthExtensions.OpsPolicy)
             .WithSummary("Any order with its status history and refunds");
         app.MapGet("/orders/{orderNumber}", GetAsGuestAsync).WithTags("Orders").AllowAnonymous()
             .WithSummary("A guest's order, found by its number and the e-mail address it was placed with");
     }
 
-    public static async Task<Ok<IReadOnlyList<OrderSummary>>> ListAsync(ClaimsPrincipal user, NpgsqlDataSource db, DateTimeOffset? before, int? limit, CancellationToken ct)
+    public static Task<Ok<IReadOnlyList<OrderSummary>>> ListAsync(ClaimsPrincipal user, NpgsqlDataSource db, DateTimeOffset? before, int? limit, CancellationToken ct) =>
+        ListOfMemberAsync(db, user.MemberId(), before, limit, ct);
+
+    public static Task<Ok<IReadOnlyList<OrderSummary>>> ListForOpsAsync(Guid memberId, NpgsqlDataSource db, DateTimeOffset? before, int? limit, CancellationToken ct) =>
+        ListOfMemberAsync(db, memberId, before, limit, ct);
+
+    private static async Task<Ok<IReadOnlyList<OrderSummary>>> ListOfMemberAsync(NpgsqlDataSource db, Guid memberId, DateTimeOffset? before, int? limit, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var orders = await conn.QueryAsync<OrderSummary>(new CommandDefinition(
@@ -54,7 +62,7 @@ public static class ViewingEndpoints
             select id as OrderId, order_number as OrderNumber, status, goods_usd as Goods, amount_due_usd as AmountDue, placed_at as PlacedAt
             from orders where member_id = @memberId and (@before::timestamptz is null or placed_at < @before)
             order by placed_at desc limit @limit
-            """, new { memberId = user.MemberId(), before, limit = Math.Clamp(limit ?? 50, 1, 200) }, cancellationToken: ct));
+            """, new { memberId, before, limit = Math.Clamp(limit ?? 50, 1, 200) }, cancellationToken: ct));
         return TypedResults.Ok<IReadOnlyList<OrderSummary>>([.. orders]);
     }
 
