@@ -55,12 +55,22 @@ public static class HostingExtensions
 
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithMetrics(m => m
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", "Npgsql", "Rewards.*")
-                .AddPrometheusExporter());
+            .WithMetrics(m =>
+            {
+                m.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter("MassTransit", "Npgsql", "Rewards.*")
+                    .AddPrometheusExporter();
+                // Only this host's meters (and process-wide ones): where several hosts share a process (the tests),
+                // each provider would otherwise take every host's instruments and reach its stream limit, after which
+                // a late host's /metrics is empty.
+                ((IDeferredMeterProviderBuilder)m).Configure((sp, metrics) =>
+                {
+                    var own = sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+                    metrics.AddView(i => i.Meter.Scope is { } scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null);
+                });
+            });
         // Spans are recorded only for a collector to export them to. Without one, recording cost the Ledger about 10 µs
         // of CPU per credit for nothing; the activities are still created, so every log line carries the trace id that
         // HTTP headers and MassTransit message headers carry from service to service (the correlation id).
