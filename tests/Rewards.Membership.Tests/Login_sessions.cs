@@ -135,4 +135,27 @@ public sealed class Login_sessions(MembershipService service) : IClassFixture<Me
         var claims = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Claims;
         Assert.Contains(claims, c => c.Type == "social_provider" && c.Value == "kakao");
     }
+
+    [Fact]
+    [Trait("Rule", "M4")]
+    public async Task Should_renew_an_ops_login_with_its_refresh_token_once_and_keep_the_ops_role()
+    {
+        await service.Host.SetClockAsync(Now);
+        var login = await LoginAsync(Rewards.Testing.ServiceHost<object>.OpsEmail, Rewards.Testing.ServiceHost<object>.OpsPassword);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var refreshToken = (await login.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("refreshToken").GetString()!;
+
+        var renewed = await RefreshAsync(refreshToken);
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        var answer = await renewed.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var payload = answer.GetProperty("accessToken").GetString()!.Split('.')[1];
+        var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=').Replace('-', '+').Replace('_', '/'))).RootElement;
+        Assert.Equal("ops", claims.GetProperty("role").ValueKind == JsonValueKind.Array ? claims.GetProperty("role")[0].GetString() : claims.GetProperty("role").GetString());
+        using var ops = service.Host.ClientWithToken(answer.GetProperty("accessToken").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await ops.GetAsync("/ops/jobs", Ct)).StatusCode);
+
+        // Used once already: refused, and the newer token is revoked with it (somebody else may hold the old one).
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(refreshToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(answer.GetProperty("refreshToken").GetString()!)).StatusCode);
+    }
 }

@@ -34,7 +34,8 @@ public sealed class OpsConsoleSystem : IAsyncLifetime
         var urls = ServiceDirectory.Names.ToDictionary(n => n, _ => ServiceHost<ServiceDirectory>.FreeLocalUrl());
         var hosts = await Task.WhenAll(
             Task.Run(async () => (object)await ServiceHost<Rewards.Membership.ProgramPolicy>.StartAsync("Membership", vhost,
-                new Dictionary<string, string?> { ["Ledger:BaseUrl"] = urls["Ledger"] }, urls["Membership"])),
+                // The shortest ops token there is, so the console renews its session (refresh token) on nearly every request.
+                new Dictionary<string, string?> { ["Ledger:BaseUrl"] = urls["Ledger"], ["Jwt:AccessTokenSeconds"] = "60" }, urls["Membership"])),
             Task.Run(async () => (object)await ServiceHost<Rewards.Orders.ProgramPolicy>.StartAsync("Orders", vhost, listenUrl: urls["Orders"])),
             Task.Run(async () => (object)await ServiceHost<Rewards.Ledger.ProgramPolicy>.StartAsync("Ledger", vhost, listenUrl: urls["Ledger"])),
             Task.Run(async () => (object)await ServiceHost<SmtpOptions>.StartAsync("Notifications", vhost, listenUrl: urls["Notifications"])));

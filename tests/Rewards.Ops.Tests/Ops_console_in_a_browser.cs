@@ -55,6 +55,13 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
         await Assertions.Expect(page.Locator("#queues tr[data-queue='ledger-order-paid']")).ToBeVisibleAsync();
         await OpsConsoleSystem.ScreenshotAsync(page, "overview");
 
+        // Its 60-second token is renewed with the refresh token as the session goes on: new cookie, still logged in.
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "rewards-ops").Value;
+        await page.GotoAsync("/jobs");
+        await page.GotoAsync("/ledger");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/ledger$"));
+        Assert.NotEqual(cookie, (await page.Context.CookiesAsync()).Single(c => c.Name == "rewards-ops").Value);
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login"));
         await page.GotoAsync("/");
@@ -138,6 +145,7 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
         await page.GotoAsync("/ledger");
         await Assertions.Expect(page.Locator("#verify")).ToContainTextAsync("0 violations");
         await Assertions.Expect(page.Locator("#liability")).ToContainTextAsync("outstandingPoints");
+        await Assertions.Expect(page.Locator("#outstanding-chart circle")).ToHaveCountAsync(12);
         await OpsConsoleSystem.ScreenshotAsync(page, "ledger");
     }
 
@@ -175,6 +183,28 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
         await Assertions.Expect(page.Locator("#mails")).ToContainTextAsync("welcome");
         await Assertions.Expect(page.Locator("#orders")).ToContainTextAsync("None.");
         await OpsConsoleSystem.ScreenshotAsync(page, "member");
+
+        // Ops actions go to the owning service and are refused there in its own words.
+        var credit = page.Locator("form").Filter(new() { Has = page.GetByRole(AriaRole.Button, new() { Name = "Credit", Exact = true }) });
+        await credit.GetByLabel("Points to credit").FillAsync("500");
+        await credit.GetByRole(AriaRole.Button, new() { Name = "Credit", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Refused");
+        await credit.GetByLabel("Points to credit").FillAsync("500");
+        await credit.GetByLabel("Reason for the credit").FillAsync("goodwill after a late parcel");
+        await credit.GetByRole(AriaRole.Button, new() { Name = "Credit", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Credited 500 points (correction) on online");
+        var after = await ledger.GetFromJsonAsync<System.Text.Json.JsonElement>($"/ops/members/{memberId}/accounts", Ct);
+        Assert.Equal(balance + 500, after.GetProperty("accounts").EnumerateArray().Sum(a => a.GetProperty("balance").GetInt64()));
+        await Assertions.Expect(page.Locator("#accounts")).ToContainTextAsync((balance + 500).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var standing = page.Locator("form").Filter(new() { Has = page.GetByRole(AriaRole.Button, new() { Name = "Change standing" }) });
+        await standing.GetByLabel("Standing action").SelectOptionAsync("mark-problem-customer");
+        await standing.GetByLabel("Reason for the standing change").FillAsync("chargebacks on three orders");
+        await standing.GetByRole(AriaRole.Button, new() { Name = "Change standing" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Done: mark-problem-customer");
+        await Assertions.Expect(page.Locator("#profile")).ToContainTextAsync("suspended");
+        await Assertions.Expect(page.Locator("#audit")).ToContainTextAsync("chargebacks on three orders");
+        await OpsConsoleSystem.ScreenshotAsync(page, "member-after-actions");
 
         await page.GotoAsync("/members?q=nobody-" + Guid.NewGuid().ToString("N") + "@example.com");
         await Assertions.Expect(page.Locator("[data-testid='not-found']")).ToBeVisibleAsync();

@@ -40,7 +40,9 @@ public static class OpsConsoleModule
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
                 o.AccessDeniedPath = "/login";
-                o.SlidingExpiration = false; // the session lasts as long as the ops token it holds
+                o.ExpireTimeSpan = TimeSpan.FromHours(12); // at most; Membership's refresh tokens (Ops:RefreshTokenHours) decide
+                o.Events.OnValidatePrincipal = context =>
+                    context.HttpContext.RequestServices.GetRequiredService<OpsLogin>().RefreshIfDueAsync(context);
             });
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p
             .AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(AuthExtensions.OpsRole));

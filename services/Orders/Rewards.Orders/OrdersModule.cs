@@ -26,6 +26,7 @@ public static class OrdersModule
             x.AddConsumer<CommitRefusedConsumer>();
             x.AddConsumer<ExchangeRateSetConsumer>();
             x.AddConsumer<MemberTierChangedConsumer>();
+            x.AddConsumer<MemberErasedConsumer>();
             x.AddRequestClient<HoldPoints>();
         });
         builder.Services.AddOptions<CheckoutOptions>().Bind(builder.Configuration.GetSection("Checkout")).ValidateDataAnnotations().ValidateOnStart();

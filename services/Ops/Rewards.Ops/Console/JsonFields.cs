@@ -19,4 +19,18 @@ public static class JsonFields
 
     public static Guid? Id(this JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.TryGetGuid(out var g) ? g : null;
+
+    /// <summary>A value as a person reads it: times to the second in UTC, objects as "name value" pairs, null as blank.</summary>
+    public static string Display(this JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => "",
+        JsonValueKind.True => "yes",
+        JsonValueKind.False => "no",
+        JsonValueKind.String when v.GetString() is { Length: >= 20 } s && s[4] == '-' && s[10] == 'T' && v.TryGetDateTimeOffset(out var t) =>
+            t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        JsonValueKind.String => v.GetString() ?? "",
+        JsonValueKind.Object => string.Join(", ", v.EnumerateObject().Select(p => $"{p.Name} {p.Value.Display()}")),
+        JsonValueKind.Array => string.Join(", ", v.EnumerateArray().Select(e => e.Display())),
+        _ => v.ToString(),
+    };
 }

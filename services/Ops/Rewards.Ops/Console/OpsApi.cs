@@ -31,9 +31,15 @@ public sealed class OpsApi(IHttpClientFactory http, IOptions<ServiceDirectory> s
 
     public Task<ApiResult> PostAsync(string service, string path, object? body, CancellationToken ct) => SendAsync(HttpMethod.Post, service, path, body, ct);
 
-    private async Task<ApiResult> SendAsync(HttpMethod method, string service, string path, object? body, CancellationToken ct)
+    /// <summary>
+    /// With <paramref name="idempotencyKey"/> (the console puts one in every form that changes something), a form sent
+    /// twice (a double click, a reload) changes nothing twice: the service answers the repeat with the first answer.
+    /// </summary>
+    public async Task<ApiResult> SendAsync(HttpMethod method, string service, string path, object? body, CancellationToken ct,
+        string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(services.Value.UrlOf(service), path));
+        if (!string.IsNullOrWhiteSpace(idempotencyKey)) request.Headers.Add("Idempotency-Key", idempotencyKey);
         if (context.HttpContext?.User.FindFirst(AccessTokenClaim)?.Value is { } token)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (body is not null) request.Content = JsonContent.Create(body);

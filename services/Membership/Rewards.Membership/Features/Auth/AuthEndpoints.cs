@@ -38,14 +38,15 @@ public static class AuthEndpoints
     {
         var opsAccount = ops.Value.Accounts.FirstOrDefault(a =>
             string.Equals(a.Email, request.Email.Trim(), StringComparison.OrdinalIgnoreCase));
+        var now = clock.GetUtcNow();
         if (opsAccount is not null)
         {
-            return FixedTimeEquals(opsAccount.Password, request.Password)
-                ? TypedResults.Ok(issuer.Issue(opsAccount.Id, opsAccount.Email, opsAccount.Name, [AuthExtensions.OpsRole]))
-                : InvalidCredentials();
+            if (!FixedTimeEquals(opsAccount.Password, request.Password)) return InvalidCredentials();
+            var opsRefresh = await RefreshTokens.IssueAsync(await work.BeginAsync(ct), opsAccount.Id, now, TimeSpan.FromHours(ops.Value.RefreshTokenHours), ct);
+            await work.CommitAsync(ct);
+            return TypedResults.Ok(issuer.Issue(opsAccount.Id, opsAccount.Email, opsAccount.Name, [AuthExtensions.OpsRole]) with { RefreshToken = opsRefresh });
         }
 
-        var now = clock.GetUtcNow();
         var rules = policy.Value;
         var tx = await work.BeginAsync(ct);
         var conn = tx.Connection!;
@@ -100,7 +101,8 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, RequestTransaction work, TimeProvider clock, TokenIssuer issuer, IOptions<ProgramPolicy> policy, CancellationToken ct)
+        RefreshRequest request, RequestTransaction work, TimeProvider clock, TokenIssuer issuer, IOptions<ProgramPolicy> policy,
+        IOptions<OpsAccountsOptions> ops, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var tx = await work.BeginAsync(ct);
@@ -108,13 +110,21 @@ public static class AuthEndpoints
         var (outcome, memberId) = await RefreshTokens.UseAsync(tx, request.RefreshToken, now, ct);
         if (outcome == RefreshOutcome.Reused) await work.CommitAsync(ct); // keep the revocation of every token of the member
         if (outcome != RefreshOutcome.Valid) return Problems.Of(401, "invalid-refresh-token", "The refresh token is not valid", "Log in again.");
+        if (ops.Value.Accounts.FirstOrDefault(a => a.Id == memberId) is { } opsAccount)
+        {
+            var opsRefresh = await RefreshTokens.IssueAsync(tx, opsAccount.Id, now, TimeSpan.FromHours(ops.Value.RefreshTokenHours), ct);
+            await work.CommitAsync(ct);
+            return TypedResults.Ok(issuer.Issue(opsAccount.Id, opsAccount.Email, opsAccount.Name, [AuthExtensions.OpsRole]) with { RefreshToken = opsRefresh });
+        }
 
-        var member = await conn.QuerySingleAsync<MemberCredentials>(new CommandDefinition(
+        var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
             """
             select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt,
                    social_provider as SocialProvider
             from members where id = @memberId
             """, new { memberId }, tx, cancellationToken: ct));
+        // A token of an ops account since removed from the configuration: no member either.
+        if (member is null) return Problems.Of(401, "invalid-refresh-token", "The refresh token is not valid", "Log in again.");
         if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, policy.Value.RefreshTokenDays, ct);
         await work.CommitAsync(ct);

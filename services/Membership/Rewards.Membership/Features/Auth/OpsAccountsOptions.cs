@@ -4,6 +4,8 @@ namespace Rewards.Membership.Features.Auth;
 public sealed class OpsAccountsOptions
 {
     public List<OpsAccount> Accounts { get; set; } = [];
+    /// <summary>How long an ops login's refresh token lasts: the longest an ops console session runs without a new login.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 168)] public int RefreshTokenHours { get; set; } = 12;
 }
 
 public sealed class OpsAccount

@@ -17,12 +17,16 @@ public enum RefreshOutcome
 /// <summary>M4: opaque, single-use refresh tokens; only their SHA-256 is stored.</summary>
 public static class RefreshTokens
 {
-    public static async Task<string> IssueAsync(NpgsqlTransaction tx, Guid memberId, DateTimeOffset now, int days, CancellationToken ct)
+    public static Task<string> IssueAsync(NpgsqlTransaction tx, Guid memberId, DateTimeOffset now, int days, CancellationToken ct) =>
+        IssueAsync(tx, memberId, now, TimeSpan.FromDays(days), ct);
+
+    /// <summary>A new token for <paramref name="subjectId"/>: a member, or an ops account.</summary>
+    public static async Task<string> IssueAsync(NpgsqlTransaction tx, Guid subjectId, DateTimeOffset now, TimeSpan lifetime, CancellationToken ct)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             "insert into refresh_tokens (token_hash, member_id, issued_at, expires_at) values (@hash, @memberId, @now, @expires)",
-            new { hash = Hash(token), memberId, now, expires = now.AddDays(days) }, tx, cancellationToken: ct));
+            new { hash = Hash(token), memberId = subjectId, now, expires = now + lifetime }, tx, cancellationToken: ct));
         return token;
     }
 
