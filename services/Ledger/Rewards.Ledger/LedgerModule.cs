@@ -56,6 +56,8 @@ public static class LedgerModule
         builder.Services.AddClockJob<ExpiryWarningJob>();
         builder.Services.AddClockJob<HoldTimeoutJob>();
         builder.Services.AddClockJob<ForfeitureJob>();
+        builder.Services.AddSingleton<LedgerVerifier>();
+        builder.Services.AddClockJob<VerifyJob>();
         return builder;
     }
 

@@ -1,8 +1,9 @@
+using System.Diagnostics.Metrics;
 using Dapper;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.ServiceDefaults.Http;
+using Rewards.ServiceDefaults.Jobs;
 
 namespace Rewards.Ledger.Features.Verification;
 
@@ -18,12 +19,46 @@ public sealed record VerifyReport(bool Ok, long AccountsChecked, IReadOnlyList<V
 public static class VerifyEndpoints
 {
     public static void MapVerification(this IEndpointRouteBuilder app) =>
-        app.MapGet("/ops/verify", VerifyAsync).WithTags("Ops: integrity").RequireAuthorization(AuthExtensions.OpsPolicy)
+        app.MapGet("/ops/verify", async (LedgerVerifier verifier, CancellationToken ct) => TypedResults.Ok(await verifier.VerifyAsync(ct)))
+            .WithTags("Ops: integrity").RequireAuthorization(AuthExtensions.OpsPolicy)
             .WithSummary("Check L18 over all accounts and report every violation");
+}
 
-    public static async Task<Ok<VerifyReport>> VerifyAsync(NpgsqlDataSource db, IOptions<ProgramPolicy> policy, CancellationToken ct)
+/// <summary>
+/// Runs the checks (for GET /ops/verify and the <c>verify</c> job) and keeps the last outcome as metrics:
+/// <c>rewards_ledger_verify_violations</c> and <c>rewards_ledger_verify_accounts</c>, for the alert on a broken ledger.
+/// </summary>
+public sealed class LedgerVerifier
+{
+    private readonly NpgsqlDataSource _db;
+    private readonly IOptions<ProgramPolicy> _policy;
+    private VerifyReport? _last;
+
+    public LedgerVerifier(NpgsqlDataSource db, IOptions<ProgramPolicy> policy, IMeterFactory meters)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
+        _db = db;
+        _policy = policy;
+        var meter = meters.Create("Rewards.Ledger");
+        meter.CreateObservableGauge("rewards.ledger.verify.violations", () => Observed(r => r.Violations.Count), "{violation}",
+            "Violations found by the last verification (GET /ops/verify or the verify job)");
+        meter.CreateObservableGauge("rewards.ledger.verify.accounts", () => Observed(r => r.AccountsChecked), "{account}",
+            "Accounts checked by the last verification");
+    }
+
+    public async Task<VerifyReport> VerifyAsync(CancellationToken ct)
+    {
+        var report = await CheckAsync(ct);
+        _last = report;
+        return report;
+    }
+
+    /// <summary>Nothing before the first verification since the process started: no figure rather than a false zero.</summary>
+    private IEnumerable<Measurement<long>> Observed(Func<VerifyReport, long> value) =>
+        _last is { } last ? [new Measurement<long>(value(last))] : [];
+
+    private async Task<VerifyReport> CheckAsync(CancellationToken ct)
+    {
+        await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var violations = new List<Violation>();
 
@@ -116,11 +151,24 @@ public static class VerifyEndpoints
             from lots where source = 'promotion' and transferable
             """, new
             {
-                expiryMonths = policy.Value.ExpiryMonths, giftMinimumMonths = policy.Value.GiftMinimumMonthsLeft,
-                giftExtensionMonths = policy.Value.GiftExtensionMonths,
+                expiryMonths = _policy.Value.ExpiryMonths, giftMinimumMonths = _policy.Value.GiftMinimumMonthsLeft,
+                giftExtensionMonths = _policy.Value.GiftExtensionMonths,
             }, transaction: tx, cancellationToken: ct)));
 
         var accounts = await conn.ExecuteScalarAsync<long>("select count(*) from accounts", transaction: tx);
-        return TypedResults.Ok(new VerifyReport(violations.Count == 0, accounts, violations));
+        return new VerifyReport(violations.Count == 0, accounts, violations);
+    }
+}
+
+/// <summary>L18 checked on a schedule, so a broken ledger is noticed (metric and alert) without anybody asking.</summary>
+public sealed class VerifyJob(LedgerVerifier verifier) : IClockJob
+{
+    public string Name => "verify";
+    public TimeSpan Interval => TimeSpan.FromHours(6);
+
+    public async Task<string> RunAsync(CancellationToken ct)
+    {
+        var report = await verifier.VerifyAsync(ct);
+        return $"{report.AccountsChecked} accounts checked, {report.Violations.Count} violations";
     }
 }
