@@ -64,11 +64,13 @@ public static class HostingExtensions
                     .AddPrometheusExporter();
                 // Only this host's meters (and process-wide ones): where several hosts share a process (the tests),
                 // each provider would otherwise take every host's instruments and reach its stream limit, after which
-                // a late host's /metrics is empty.
+                // a late host's /metrics is empty. MassTransit's meter is process-wide although the first bus creates
+                // it through its host's factory.
                 ((IDeferredMeterProviderBuilder)m).Configure((sp, metrics) =>
                 {
                     var own = sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-                    metrics.AddView(i => i.Meter.Scope is { } scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null);
+                    metrics.AddView(i => i.Meter.Scope is { } scope && !ReferenceEquals(scope, own) && i.Meter.Name != "MassTransit"
+                        ? MetricStreamConfiguration.Drop : null);
                 });
             });
         // Spans are recorded only for a collector to export them to. Without one, recording cost the Ledger about 10 µs

@@ -53,6 +53,7 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
             await Assertions.Expect(row).ToContainTextAsync("outbox");
         }
         await Assertions.Expect(page.Locator("#queues tr[data-queue='ledger-order-paid']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#services tr[data-service='Notifications'] td.consumers")).ToContainTextAsync(" / ");
         await OpsConsoleSystem.ScreenshotAsync(page, "overview");
 
         // Its 60-second token is renewed with the refresh token as the session goes on: new cookie, still logged in.
@@ -85,6 +86,7 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
         await OpsConsoleSystem.LogInAsync(page);
         await Eventually(page, () => page.Locator("[data-testid='needs-human']").CountAsync(), 1, TimeSpan.FromSeconds(60));
         await Assertions.Expect(page.Locator("[data-testid='needs-human']")).ToContainTextAsync(ParkedQueue);
+        await Assertions.Expect(page.Locator("#services tr[data-service='Notifications'] td.consumers")).Not.ToContainTextAsync(new Regex("/ 0$"));
         await OpsConsoleSystem.ScreenshotAsync(page, "overview-needs-human");
 
         await page.GotoAsync("/error-queues");
@@ -146,6 +148,13 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
         await Assertions.Expect(page.Locator("#verify")).ToContainTextAsync("0 violations");
         await Assertions.Expect(page.Locator("#liability")).ToContainTextAsync("outstandingPoints");
         await Assertions.Expect(page.Locator("#outstanding-chart circle")).ToHaveCountAsync(12);
+        await page.GetByLabel("Currency").FillAsync("KRW");
+        await page.GetByLabel("USD per unit").FillAsync("0.00075");
+        await page.GetByLabel("Effective from").FillAsync("2026-01-01");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Record rate" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("KRW = USD 0.00075 from 2026-01-01");
+        await Assertions.Expect(page.Locator("#rates")).ToContainTextAsync("KRW");
+        await Assertions.Expect(page.Locator("#rates")).ToContainTextAsync("0.00075");
         await OpsConsoleSystem.ScreenshotAsync(page, "ledger");
     }
 

@@ -57,6 +57,7 @@ public static class LedgerModule
         builder.Services.AddClockJob<HoldTimeoutJob>();
         builder.Services.AddClockJob<ForfeitureJob>();
         builder.Services.AddSingleton<LedgerVerifier>();
+        builder.Services.AddSingleton<HoldMetrics>();
         builder.Services.AddClockJob<VerifyJob>();
         return builder;
     }

@@ -80,6 +80,8 @@ public static class MessagingExtensions
                     r.Ignore<Exception>(ex => Outages.Describe(ex) is not null);
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
                 });
+                // MassTransit's meter ("MassTransit": messages received, consumed and failed by type and consumer) on /metrics.
+                cfg.UseInstrumentation(serviceName: serviceName);
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -22,6 +22,8 @@ public sealed class OutboxMonitor
     private long _lastLoop = TimeProvider.System.GetTimestamp();
     private long? _lastMeasured;
     private OutboxLag _latest = new(0, 0);
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _points;
 
     public OutboxMonitor(NpgsqlDataSource db, IMeterFactory meters)
     {
@@ -31,6 +33,18 @@ public sealed class OutboxMonitor
             "Outbox rows not yet published to the broker");
         meter.CreateObservableGauge("rewards.outbox.oldest_unpublished_age", () => _latest.OldestAgeSeconds, "s",
             "Age of the oldest outbox row not yet published");
+        _published = meter.CreateCounter<long>("rewards.events.published", "{event}",
+            "Events published, by type: the business facts (points earned, expired, redeemed, forfeited, orders paid …) as they leave the service");
+        _points = meter.CreateCounter<long>("rewards.events.points", "{point}",
+            "Points carried by the events published, by event type (PointsEarned, PointsExpired, PointsRedeemed, PointsForfeited …)");
+    }
+
+    /// <summary>Counts a published event once its row is marked (so after the commit of what it announces).</summary>
+    internal void Published(string messageType, long? points)
+    {
+        var type = new KeyValuePair<string, object?>("event_type", messageType[(messageType.LastIndexOf('.') + 1)..]);
+        _published.Add(1, type);
+        if (points is { } p) _points.Add(p, type);
     }
 
     /// <summary>Wall time since the relay's loop last went round.</summary>

@@ -114,23 +114,23 @@ public sealed class OutboxRelay(
         {
             try
             {
-                await PublishAsync(row, ct);
-                return (row, error: (Exception?)null);
+                var points = await PublishAsync(row, ct);
+                return (row, points, error: (Exception?)null);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                return (row, error: ex);
+                return (row, points: (long?)null, error: ex);
             }
         }));
         ct.ThrowIfCancellationRequested();
 
         var published = new List<long>(rows.Count);
         var failed = outcomes.Where(o => o.error is not null).ToList();
-        foreach (var (row, error) in outcomes)
+        foreach (var (row, _, error) in outcomes)
             if (error is null) published.Add(row.Seq);
         if (failed.Count > 0)
         {
-            var (row, error) = failed[0];
+            var (row, _, error) = failed[0];
             logger.LogWarning("Publishing {Failed} of {Total} outbox messages failed; first: {MessageId} ({MessageType}), attempt {Attempt}: {Error}",
                 failed.Count, rows.Count, row.MessageId, row.MessageType, row.Attempts + 1, error!.Message);
             await conn.ExecuteAsync(new CommandDefinition(
@@ -153,6 +153,8 @@ public sealed class OutboxRelay(
             "update outbox_messages set published_at = @now, attempts = attempts + 1 where seq = any(@published)",
             new { now, published }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        foreach (var (row, points, error) in outcomes)
+            if (error is null) monitor.Published(row.MessageType, points);
         return published.Count;
     }
 
@@ -162,7 +164,8 @@ public sealed class OutboxRelay(
         return TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), ceiling.TotalSeconds));
     }
 
-    private async Task PublishAsync(OutboxRow row, CancellationToken ct)
+    /// <summary>Publishes the row's event; returns the points it carries, if it is an event about points.</summary>
+    private async Task<long?> PublishAsync(OutboxRow row, CancellationToken ct)
     {
         if (!MessageTypes.TryGetValue(row.MessageType, out var type))
             throw new UnpublishableMessageException($"Unknown message type {row.MessageType}");
@@ -194,7 +197,11 @@ public sealed class OutboxRelay(
             _ = publish.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed, if it ever ends
             throw new TimeoutException($"The broker did not confirm the publish within {timeout.TotalSeconds:0.#} s");
         }
+        return PointsProperties.GetOrAdd(type, t => t.GetProperty("Points") is { PropertyType: var p } property && p == typeof(long) ? property : null)
+            ?.GetValue(message) as long?;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo?> PointsProperties = new();
 
     private sealed record OutboxRow(long Seq, Guid MessageId, string MessageType, string Body, Guid? CorrelationId, int Attempts);
 }

@@ -31,6 +31,27 @@ public sealed class OpsApi(IHttpClientFactory http, IOptions<ServiceDirectory> s
 
     public Task<ApiResult> PostAsync(string service, string path, object? body, CancellationToken ct) => SendAsync(HttpMethod.Post, service, path, body, ct);
 
+    /// <summary>A service's Prometheus metrics: the sum of each named counter over all its series, or null when not served.</summary>
+    public async Task<IReadOnlyDictionary<string, double>?> CountersAsync(string service, IReadOnlyCollection<string> names, CancellationToken ct)
+    {
+        try
+        {
+            var text = await http.CreateClient(HttpClientName).GetStringAsync(new Uri(services.Value.UrlOf(service), "/metrics"), ct);
+            var sums = names.ToDictionary(n => n, _ => 0d);
+            foreach (var line in text.Split('\n'))
+            {
+                var name = line.Split('{', ' ')[0];
+                if (!sums.ContainsKey(name)) continue;
+                if (double.TryParse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value)) sums[name] += value;
+            }
+            return sums;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// With <paramref name="idempotencyKey"/> (the console puts one in every form that changes something), a form sent
     /// twice (a double click, a reload) changes nothing twice: the service answers the repeat with the first answer.

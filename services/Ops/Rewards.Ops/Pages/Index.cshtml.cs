@@ -6,7 +6,11 @@ namespace Rewards.Ops.Pages;
 
 public sealed record CheckView(string Name, string Status, string? Description, string? Data);
 
-public sealed record ServiceHealth(string Name, string Status, IReadOnlyList<CheckView> Checks, long? OutboxUnpublished, double? OutboxOldestAgeSeconds);
+public sealed record ServiceHealth(string Name, string Status, IReadOnlyList<CheckView> Checks, long? OutboxUnpublished, double? OutboxOldestAgeSeconds)
+{
+    /// <summary>Messages its consumers handled and those that failed (each failed attempt, retries included) since it started.</summary>
+    public (double Consumed, double Failed)? Consumers { get; init; }
+}
 
 /// <summary>
 /// The system at a glance: each service's readiness with every check's detail, its outbox backlog, and RabbitMQ's
@@ -29,7 +33,17 @@ public sealed class IndexModel(OpsApi api, RabbitManagement rabbit) : PageModel
         Services = await health;
     }
 
+    /// <summary>MassTransit's own counters on the service's /metrics.</summary>
+    private const string Consumed = "messaging_masstransit_consume_ea_total", ConsumeFaults = "messaging_masstransit_consume_errors_ea_total";
+
     private async Task<ServiceHealth> HealthAsync(string service, CancellationToken ct)
+    {
+        var counters = api.CountersAsync(service, [Consumed, ConsumeFaults], ct);
+        var health = await ReadinessAsync(service, ct);
+        return (await counters) is { } c ? health with { Consumers = (c[Consumed], c[ConsumeFaults]) } : health;
+    }
+
+    private async Task<ServiceHealth> ReadinessAsync(string service, CancellationToken ct)
     {
         var result = await api.GetAsync(service, "/health/ready", ct);
         if (result.Body is not { ValueKind: JsonValueKind.Object } report || !report.TryGetProperty("status", out var status))

@@ -17,6 +17,7 @@ public sealed class LedgerModel(OpsApi api, TimeProvider clock) : PageModel
     public JsonElement? Liability { get; private set; }
     /// <summary>Outstanding (earned, unspent) points at evenly spaced days of the range, for the chart.</summary>
     public IReadOnlyList<OutstandingAt> Outstanding { get; private set; } = [];
+    public JsonElement? Rates { get; private set; }
     private const int ChartPoints = 12;
     public IReadOnlyList<string> Errors { get; private set; } = [];
 
@@ -35,6 +36,20 @@ public sealed class LedgerModel(OpsApi api, TimeProvider clock) : PageModel
         else errors.Add($"Liability: {liability.Describe()}");
         Errors = errors;
         if (liability.Ok) Outstanding = await OutstandingOverTimeAsync(ct);
+        var rates = await api.GetAsync("Ledger", "/ops/exchange-rates", ct);
+        if (rates.Ok) Rates = rates.Body;
+        else errors.Add($"Exchange rates: {rates.Describe()}");
+    }
+
+    public string NewKey() => Guid.CreateVersion7().ToString();
+
+    /// <summary>Records a rate (L3/L15) from the given day on; Orders learns it from the Ledger's event.</summary>
+    public async Task<IActionResult> OnPostRateAsync(string currency, decimal usdPerUnit, DateOnly effectiveFrom, string key, CancellationToken ct)
+    {
+        var result = await api.SendAsync(HttpMethod.Put, "Ledger", $"/ops/exchange-rates/{Uri.EscapeDataString(currency.Trim())}",
+            new { usdPerUnit, effectiveFrom = effectiveFrom.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, ct, key);
+        TempData["Flash"] = Members.MemberActions.Outcome(result, $"{currency.Trim().ToUpperInvariant()} = USD {usdPerUnit} from {effectiveFrom:yyyy-MM-dd}.");
+        return RedirectToPage();
     }
 
     /// <summary>The closing balance at the end of each of <see cref="ChartPoints"/> days spread over the range (default: the last year).</summary>

@@ -17,6 +17,8 @@ public sealed record ExchangeRateRequest
 
 public sealed record ExchangeRate(string Currency, decimal UsdPerUnit, DateTimeOffset EffectiveFrom);
 
+public sealed record RecordedExchangeRate(string Currency, decimal UsdPerUnit, DateTimeOffset EffectiveFrom, DateTimeOffset RecordedAt, string RecordedBy);
+
 /// <summary>L3/L15: exchange rates with the date from which each applies; the rate in force at a time is the latest one before it.</summary>
 public static class ExchangeRateEndpoints
 {
@@ -25,6 +27,18 @@ public static class ExchangeRateEndpoints
         var ops = app.MapGroup("/ops/exchange-rates").WithTags("Ops: exchange rates").RequireAuthorization(AuthExtensions.OpsPolicy);
         ops.MapPut("/{currency}", PutAsync).WithSummary("Record a rate (USD per unit) effective from a date");
         ops.MapGet("/{currency}", GetAsync).WithSummary("The rate in force at a time (default now)");
+        ops.MapGet("", ListAsync).WithSummary("Every recorded rate, the latest effective first (at most 200)");
+    }
+
+    public static async Task<Ok<IReadOnlyList<RecordedExchangeRate>>> ListAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rates = await conn.QueryAsync<RecordedExchangeRate>(new CommandDefinition(
+            """
+            select currency, usd_per_unit as UsdPerUnit, effective_from as EffectiveFrom, recorded_at as RecordedAt, recorded_by as RecordedBy
+            from exchange_rates order by effective_from desc, currency limit 200
+            """, cancellationToken: ct));
+        return TypedResults.Ok<IReadOnlyList<RecordedExchangeRate>>([.. rates]);
     }
 
     public static async Task<Results<Ok<ExchangeRate>, ValidationProblem>> PutAsync(

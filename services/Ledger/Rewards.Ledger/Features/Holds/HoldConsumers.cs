@@ -12,7 +12,8 @@ namespace Rewards.Ledger.Features.Holds;
 /// L9, request/response: reserve points for a checkout. Asking again with the same hold id answers the same (the hold
 /// id is the posting key), so Orders may retry after a timeout without holding twice.
 /// </summary>
-public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy) : IConsumer<HoldPoints>
+public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, HoldMetrics metrics)
+    : IConsumer<HoldPoints>
 {
     public async Task Consume(ConsumeContext<HoldPoints> context)
     {
@@ -20,7 +21,9 @@ public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeP
         var ct = context.CancellationToken;
         if (!Channel.IsValid(request.Channel))
         {
-            await context.RespondAsync(new PointsHoldRefused { HoldId = request.HoldId, Reason = "validation", Detail = "Channel must be online or offline." });
+            var invalid = new PointsHoldRefused { HoldId = request.HoldId, Reason = "validation", Detail = "Channel must be online or offline." };
+            await context.RespondAsync(invalid);
+            metrics.Answered(invalid);
             return;
         }
 
@@ -47,6 +50,7 @@ public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeP
         await tx.CommitAsync(ct);
         outbox.Flush();
         await context.RespondAsync(answer);
+        metrics.Answered(answer);
     }
 }
 
