@@ -18,6 +18,7 @@ public sealed class Ledger_metrics(LedgerService service) : IClassFixture<Ledger
         var run = await (await ops.PostAsync("/ops/jobs/verify/run", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.True(run.GetProperty("succeeded").GetBoolean());
         Assert.EndsWith("accounts checked, 0 violations", run.GetProperty("result").GetString(), StringComparison.Ordinal);
+        Assert.True(run.GetProperty("rows").GetInt64() > 0, "the accounts checked are the rows the run touched");
 
         var metrics = "";
         Assert.True(await Eventually.TrueAsync(async () =>
@@ -25,6 +26,7 @@ public sealed class Ledger_metrics(LedgerService service) : IClassFixture<Ledger
             TimeSpan.FromSeconds(20)), "rewards_ledger_verify_violations is served");
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("rewards_ledger_verify_violations", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 0", StringComparison.Ordinal));
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("rewards_ledger_verify_accounts", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("rewards_jobs_rows_total{", StringComparison.Ordinal) && l.Contains("clock_job=\"verify\"", StringComparison.Ordinal));
     }
 
     [Fact]

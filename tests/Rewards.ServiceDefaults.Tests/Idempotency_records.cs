@@ -24,7 +24,7 @@ public sealed class Idempotency_records(MessagingHost host) : IClassFixture<Mess
             """, new { scope, longAgo = now.AddHours(-25), lately = now.AddHours(-23) });
 
         var job = host.Host.Services.GetServices<IClockJob>().OfType<IdempotencyCleanupJob>().Single();
-        var report = await job.RunAsync(TestContext.Current.CancellationToken);
+        var report = (await job.RunAsync(TestContext.Current.CancellationToken)).Summary;
 
         Assert.Equal("deleted 10001 idempotency records", report);
         Assert.Equal(["recent"], await conn.QueryAsync<string>("select key from idempotency_keys where scope = @scope", new { scope }));

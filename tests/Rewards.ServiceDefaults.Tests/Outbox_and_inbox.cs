@@ -214,7 +214,7 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
         }
 
         var job = host.Host.Services.GetServices<IClockJob>().OfType<OutboxCleanupJob>().Single();
-        Assert.StartsWith("deleted", await job.RunAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.StartsWith("deleted", (await job.RunAsync(TestContext.Current.CancellationToken)).Summary, StringComparison.Ordinal);
 
         Assert.Null(await host.OutboxRowAsync(old));
         Assert.NotNull(await host.OutboxRowAsync(recent));
@@ -236,7 +236,7 @@ public sealed class Outbox_and_inbox(MessagingHost host) : IClassFixture<Messagi
         }
 
         var job = host.Host.Services.GetServices<IClockJob>().OfType<InboxCleanupJob>().Single();
-        Assert.Equal("deleted 1 inbox rows", await job.RunAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(new JobResult("deleted 1 inbox rows", 1), await job.RunAsync(TestContext.Current.CancellationToken));
 
         await using var check = new NpgsqlConnection(host.ConnectionString);
         Assert.Equal([recent], await check.QueryAsync<Guid>(

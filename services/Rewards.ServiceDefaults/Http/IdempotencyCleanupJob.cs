@@ -12,13 +12,13 @@ public sealed class IdempotencyCleanupJob(NpgsqlDataSource db, TimeProvider cloc
     public string Name => "idempotency-cleanup";
     public TimeSpan Interval => TimeSpan.FromMinutes(10);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var deleted = await SlicedDelete.RunAsync(db,
             """
             delete from idempotency_keys where (scope, key) in (
                 select scope, key from idempotency_keys where created_at < @cutoff limit @slice)
             """, clock.GetUtcNow() - Retention, ct);
-        return $"deleted {deleted} idempotency records";
+        return new JobResult($"deleted {deleted} idempotency records", deleted);
     }
 }

@@ -11,9 +11,12 @@ public interface IClockJob
 {
     string Name { get; }
     TimeSpan Interval { get; }
-    /// <summary>Does what is due at the clock's now; returns a one-line summary of what it did.</summary>
-    Task<string> RunAsync(CancellationToken ct);
+    /// <summary>Does what is due at the clock's now; returns what it did.</summary>
+    Task<JobResult> RunAsync(CancellationToken ct);
 }
+
+/// <summary>What a job run did: a one-line summary for people and the rows (lots, members, orders …) it touched.</summary>
+public sealed record JobResult(string Summary, long Rows);
 
 public static class JobExtensions
 {

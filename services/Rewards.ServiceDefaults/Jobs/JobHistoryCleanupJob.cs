@@ -11,11 +11,11 @@ public sealed class JobHistoryCleanupJob(NpgsqlDataSource db, TimeProvider clock
     public string Name => "job-history-cleanup";
     public TimeSpan Interval => TimeSpan.FromHours(1);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var deleted = await SlicedDelete.RunAsync(db,
             "delete from job_runs where id in (select id from job_runs where started_at < @cutoff limit @slice)",
             clock.GetUtcNow() - Retention, ct);
-        return $"deleted {deleted} job runs";
+        return new JobResult($"deleted {deleted} job runs", deleted);
     }
 }

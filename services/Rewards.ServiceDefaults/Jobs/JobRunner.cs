@@ -8,18 +8,18 @@ namespace Rewards.ServiceDefaults.Jobs;
 
 public sealed record JobStatus(
     string Name, TimeSpan Interval, DateTimeOffset? LastRunAt, DateTimeOffset? NextRunAt, string? LastResult, bool? LastSucceeded,
-    DateTimeOffset? LastEndedAt, double? LastDurationMs);
+    DateTimeOffset? LastEndedAt, double? LastDurationMs, long? LastRows = null);
 
 /// <summary>One run of a job: <c>EndedAt</c> is null while it runs, or when its process died during it.</summary>
 public sealed record JobRun(
     string Name, DateTimeOffset StartedAt, bool? Succeeded, string? Result, DateTimeOffset? EndedAt = null, double? DurationMs = null,
-    string? StartedBy = null, string? Instance = null);
+    string? StartedBy = null, string? Instance = null, long? Rows = null);
 
 /// <summary>
 /// Runs jobs by name and records every run in <c>job_runs</c> (start and end on the service's clock, duration,
 /// outcome, who started it, on which instance), so the history outlives a restart and covers every instance, and
-/// counts them for the metrics <c>rewards_jobs_runs_total{clock_job, outcome}</c> and
-/// <c>rewards_jobs_duration_seconds</c>.
+/// counts them for the metrics <c>rewards_jobs_runs_total{clock_job, outcome}</c>, <c>rewards_jobs_duration_seconds</c>
+/// and <c>rewards_jobs_rows_total</c> (rows the runs touched).
 /// </summary>
 public sealed class JobRunner
 {
@@ -32,6 +32,7 @@ public sealed class JobRunner
     private readonly ILogger<JobRunner> _logger;
     private readonly Counter<long> _runs;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _rows;
 
     public JobRunner(IEnumerable<IClockJob> jobs, NpgsqlDataSource db, TimeProvider clock, IMeterFactory meters, ILogger<JobRunner> logger)
     {
@@ -42,6 +43,7 @@ public sealed class JobRunner
         var meter = meters.Create(MeterName);
         _runs = meter.CreateCounter<long>("rewards.jobs.runs", "{run}", "Clock job runs by job and outcome (succeeded, failed)");
         _duration = meter.CreateHistogram<double>("rewards.jobs.duration", "s", "How long clock job runs took");
+        _rows = meter.CreateCounter<long>("rewards.jobs.rows", "{row}", "Rows (lots, members, orders …) clock job runs touched");
     }
 
     public IReadOnlyCollection<IClockJob> Jobs => _jobs.Values;
@@ -53,7 +55,7 @@ public sealed class JobRunner
         await using var conn = await _db.OpenConnectionAsync(ct);
         var last = (await conn.QueryAsync<JobRun>(new CommandDefinition(
             """
-            select distinct on (job) job as name, started_at, succeeded, result, ended_at, duration_ms, started_by, instance
+            select distinct on (job) job as name, started_at, succeeded, result, ended_at, duration_ms, started_by, instance, rows
             from job_runs order by job, id desc
             """, cancellationToken: ct))).ToDictionary(r => r.Name);
         lock (_nextRuns)
@@ -62,7 +64,7 @@ public sealed class JobRunner
             {
                 var run = last.GetValueOrDefault(j.Name);
                 return new JobStatus(j.Name, j.Interval, run?.StartedAt, _nextRuns.TryGetValue(j.Name, out var next) ? next : null,
-                    run?.Result, run?.Succeeded, run?.EndedAt, run?.DurationMs);
+                    run?.Result, run?.Succeeded, run?.EndedAt, run?.DurationMs, run?.Rows);
             })];
         }
     }
@@ -72,7 +74,7 @@ public sealed class JobRunner
         await using var conn = await _db.OpenConnectionAsync(ct);
         return [.. await conn.QueryAsync<JobRun>(new CommandDefinition(
             """
-            select job as name, started_at, succeeded, result, ended_at, duration_ms, started_by, instance
+            select job as name, started_at, succeeded, result, ended_at, duration_ms, started_by, instance, rows
             from job_runs where job = @name order by id desc limit @limit
             """, new { name, limit }, cancellationToken: ct))];
     }
@@ -91,9 +93,11 @@ public sealed class JobRunner
         var stopwatch = Stopwatch.StartNew();
         bool succeeded;
         string result;
+        long? rows = null;
         try
         {
-            result = await job.RunAsync(ct);
+            var done = await job.RunAsync(ct);
+            (result, rows) = (done.Summary, done.Rows);
             succeeded = true;
             if (result.Length > 0) _logger.LogInformation("Job {Job}: {Result}", name, result);
         }
@@ -108,7 +112,8 @@ public sealed class JobRunner
         var tag = new KeyValuePair<string, object?>("clock_job", name);
         _runs.Add(1, tag, new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
         _duration.Record(stopwatch.Elapsed.TotalSeconds, tag);
-        var run = new JobRun(name, started, succeeded, result, _clock.GetUtcNow(), stopwatch.Elapsed.TotalMilliseconds, startedBy, Instance);
+        if (rows is > 0) _rows.Add(rows.Value, tag);
+        var run = new JobRun(name, started, succeeded, result, _clock.GetUtcNow(), stopwatch.Elapsed.TotalMilliseconds, startedBy, Instance, rows);
         await RecordEndAsync(runId, run, ct);
         return run;
     }
@@ -139,9 +144,9 @@ public sealed class JobRunner
             await using var conn = await _db.OpenConnectionAsync(ct);
             await conn.ExecuteAsync(new CommandDefinition(
                 """
-                update job_runs set ended_at = @EndedAt, duration_ms = @DurationMs, succeeded = @Succeeded, result = @Result
+                update job_runs set ended_at = @EndedAt, duration_ms = @DurationMs, succeeded = @Succeeded, result = @Result, rows = @Rows
                 where id = @runId
-                """, new { runId, run.EndedAt, run.DurationMs, run.Succeeded, run.Result }, cancellationToken: ct));
+                """, new { runId, run.EndedAt, run.DurationMs, run.Succeeded, run.Result, run.Rows }, cancellationToken: ct));
         }
         catch (Exception ex) when (Outages.Describe(ex) is not null)
         {

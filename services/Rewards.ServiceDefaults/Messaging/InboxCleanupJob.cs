@@ -18,13 +18,13 @@ public sealed class InboxCleanupJob(NpgsqlDataSource db, TimeProvider clock) : I
     public string Name => "inbox-cleanup";
     public TimeSpan Interval => TimeSpan.FromMinutes(30);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var deleted = await SlicedDelete.RunAsync(db,
             """
             delete from inbox_messages where (message_id, consumer) in (
                 select message_id, consumer from inbox_messages where received_at < @cutoff limit @slice)
             """, clock.GetUtcNow() - Retention, ct);
-        return $"deleted {deleted} inbox rows";
+        return new JobResult($"deleted {deleted} inbox rows", deleted);
     }
 }

@@ -16,13 +16,13 @@ public sealed class OutboxCleanupJob(NpgsqlDataSource db, TimeProvider clock) : 
     public string Name => "outbox-cleanup";
     public TimeSpan Interval => TimeSpan.FromMinutes(30);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var deleted = await SlicedDelete.RunAsync(db,
             """
             delete from outbox_messages where seq in (
                 select seq from outbox_messages where published_at < @cutoff order by seq limit @slice)
             """, clock.GetUtcNow() - Retention, ct);
-        return $"deleted {deleted} published outbox rows";
+        return new JobResult($"deleted {deleted} published outbox rows", deleted);
     }
 }

@@ -21,7 +21,7 @@ public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
     public string Name => "activation";
     public TimeSpan Interval => TimeSpan.FromSeconds(30);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         long lots = 0, points = 0;
         while (true)
@@ -31,7 +31,7 @@ public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
             points += batchPoints;
             if (batchLots < BatchSize) break;
         }
-        return $"activated {lots} lots, {points} points";
+        return new JobResult($"activated {lots} lots, {points} points", lots);
     }
 
     private async Task<(int Lots, long Points)> ActivateBatchAsync(CancellationToken ct)

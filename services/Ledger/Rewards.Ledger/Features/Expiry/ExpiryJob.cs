@@ -23,7 +23,7 @@ public sealed class ExpiryJob(NpgsqlDataSource db, Outbox outbox, TimeProvider c
     public string Name => "expiry";
     public TimeSpan Interval => TimeSpan.FromMinutes(5);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         long lots = 0, points = 0;
@@ -35,7 +35,7 @@ public sealed class ExpiryJob(NpgsqlDataSource db, Outbox outbox, TimeProvider c
                 Interlocked.Add(ref points, chunkPoints);
             });
         if (lots > 0) outbox.Flush();
-        return $"expired {lots} lots, {points} points";
+        return new JobResult($"expired {lots} lots, {points} points", lots);
     }
 
     /// <summary>Ranges of member ids (inclusive) with about <see cref="ChunkLots"/> due lots each; a member is never split.</summary>

@@ -15,7 +15,7 @@ public sealed class ExpiryWarningJob(NpgsqlDataSource db, Outbox outbox, TimePro
     public string Name => "expiry-warnings";
     public TimeSpan Interval => TimeSpan.FromMinutes(30);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -45,6 +45,6 @@ public sealed class ExpiryWarningJob(NpgsqlDataSource db, Outbox outbox, TimePro
             """, new { now, until = now.AddDays(policy.Value.ExpiryWarningDays) }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         if (warned > 0) outbox.Flush();
-        return $"warned {warned} members";
+        return new JobResult($"warned {warned} members", warned);
     }
 }

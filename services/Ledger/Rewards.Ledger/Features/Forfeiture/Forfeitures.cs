@@ -167,7 +167,7 @@ public sealed class ForfeitureJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
     public string Name => "forfeiture";
     public TimeSpan Interval => TimeSpan.FromMinutes(5);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         int members = 0;
         long points = 0;
@@ -187,6 +187,6 @@ public sealed class ForfeitureJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
             outbox.Flush();
             members++;
         }
-        return $"forfeited {points} points of {members} members";
+        return new JobResult($"forfeited {points} points of {members} members", members);
     }
 }

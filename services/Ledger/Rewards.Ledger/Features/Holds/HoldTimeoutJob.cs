@@ -14,7 +14,7 @@ public sealed class HoldTimeoutJob(NpgsqlDataSource db, Outbox outbox, TimeProvi
     public string Name => "hold-timeouts";
     public TimeSpan Interval => TimeSpan.FromSeconds(30);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var released = 0;
         while (true)
@@ -23,7 +23,7 @@ public sealed class HoldTimeoutJob(NpgsqlDataSource db, Outbox outbox, TimeProvi
             released += done;
             if (due < BatchSize) break;
         }
-        return $"released {released} holds";
+        return new JobResult($"released {released} holds", released);
     }
 
     private async Task<(int Due, int Released)> ReleaseBatchAsync(CancellationToken ct)

@@ -166,9 +166,9 @@ public sealed class VerifyJob(LedgerVerifier verifier) : IClockJob
     public string Name => "verify";
     public TimeSpan Interval => TimeSpan.FromHours(6);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var report = await verifier.VerifyAsync(ct);
-        return $"{report.AccountsChecked} accounts checked, {report.Violations.Count} violations";
+        return new JobResult($"{report.AccountsChecked} accounts checked, {report.Violations.Count} violations", report.AccountsChecked);
     }
 }

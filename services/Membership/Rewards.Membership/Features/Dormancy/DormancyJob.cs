@@ -21,7 +21,7 @@ public sealed class DormancyJob(NpgsqlDataSource db, Outbox outbox, TimeProvider
     public string Name => "dormancy";
     public TimeSpan Interval => TimeSpan.FromMinutes(15);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var rules = policy.Value;
@@ -31,7 +31,8 @@ public sealed class DormancyJob(NpgsqlDataSource db, Outbox outbox, TimeProvider
             "status = 'dormant' and dormant_since <= @cutoff", now.AddDays(-rules.ErasureAfterDormantDays), ct), ct);
         var erasedWithdrawn = await RepeatAsync(tx => EraseAsync(tx, now, rules.IdentityHashKey, "withdrawal",
             "status = 'withdrawn' and grace_ends_at <= @cutoff", now, ct), ct);
-        return $"warned {warned}, made dormant {dormant}, erased {erasedDormant} dormant and {erasedWithdrawn} withdrawn members";
+        return new JobResult($"warned {warned}, made dormant {dormant}, erased {erasedDormant} dormant and {erasedWithdrawn} withdrawn members",
+            warned + dormant + erasedDormant + erasedWithdrawn);
     }
 
     /// <summary>Runs one batch per transaction until a batch comes back short.</summary>

@@ -45,7 +45,7 @@ public sealed class TierJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clo
     public string Name => "tiers";
     public TimeSpan Interval => TimeSpan.FromHours(24);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var rules = policy.Value;
@@ -69,6 +69,6 @@ public sealed class TierJob(NpgsqlDataSource db, Outbox outbox, TimeProvider clo
             await tx.CommitAsync(ct);
             outbox.Flush();
         }
-        return $"re-graded {candidates.Count} members, {changed} changed";
+        return new JobResult($"re-graded {candidates.Count} members, {changed} changed", changed);
     }
 }

@@ -6,7 +6,7 @@ using Rewards.Ops.Console;
 namespace Rewards.Ops.Pages.Jobs;
 
 public sealed record JobRow(string Service, string Name, string Interval, DateTimeOffset? LastRunAt, bool? LastSucceeded, string? LastResult,
-    double? LastDurationMs, DateTimeOffset? NextRunAt);
+    double? LastDurationMs, DateTimeOffset? NextRunAt, double? LastRows);
 
 /// <summary>Every service's clock jobs: last run and its result, next run on the service's own clock; run one now.</summary>
 public sealed class IndexModel(OpsApi api) : PageModel
@@ -23,7 +23,8 @@ public sealed class IndexModel(OpsApi api) : PageModel
             var result = await api.GetAsync(service, "/ops/jobs", ct);
             if (result is { Ok: true, Body: { ValueKind: JsonValueKind.Array } items })
                 jobs.AddRange(items.EnumerateArray().Select(j => new JobRow(service, j.Text("name")!, j.Text("interval") ?? "",
-                    j.Time("lastRunAt"), j.Flag("lastSucceeded"), j.Text("lastResult"), j.Number("lastDurationMs"), j.Time("nextRunAt"))));
+                    j.Time("lastRunAt"), j.Flag("lastSucceeded"), j.Text("lastResult"), j.Number("lastDurationMs"), j.Time("nextRunAt"),
+                    j.Number("lastRows"))));
             else errors.Add($"{service}: {result.Describe()}");
         }
         Jobs = jobs;

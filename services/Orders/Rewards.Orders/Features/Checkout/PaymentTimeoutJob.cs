@@ -16,7 +16,7 @@ public sealed class PaymentTimeoutJob(NpgsqlDataSource db, Outbox outbox, TimePr
     public string Name => "payment-timeouts";
     public TimeSpan Interval => TimeSpan.FromMinutes(1);
 
-    public async Task<string> RunAsync(CancellationToken ct)
+    public async Task<JobResult> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var expired = 0;
@@ -37,7 +37,7 @@ public sealed class PaymentTimeoutJob(NpgsqlDataSource db, Outbox outbox, TimePr
             await tx.CommitAsync(ct);
             outbox.Flush();
             expired += due.Count;
-            if (due.Count < 100) return $"expired {expired} unpaid orders";
+            if (due.Count < 100) return new JobResult($"expired {expired} unpaid orders", expired);
         }
     }
 }
