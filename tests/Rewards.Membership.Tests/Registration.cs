@@ -31,6 +31,24 @@ public sealed class Registration(MembershipService service) : IClassFixture<Memb
 
     private static string NewEmail() => $"m-{Guid.NewGuid():N}@example.com";
 
+    [Fact]
+    [Trait("Rule", "M1")]
+    public async Task Should_tell_a_storefront_the_terms_version_to_accept_and_register_with_it()
+    {
+        await service.Host.SetClockAsync(Today);
+        using var client = service.Host.CreateClient();
+        var terms = await client.GetFromJsonAsync<JsonElement>("/terms", TestContext.Current.CancellationToken);
+        Assert.Equal("2026-01-01", terms.GetProperty("effectiveFrom").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(terms.GetProperty("url").GetString()));
+
+        var body = ValidBody(NewEmail());
+        body["termsVersion"] = terms.GetProperty("version").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/members", body, TestContext.Current.CancellationToken)).StatusCode);
+        body = ValidBody(NewEmail());
+        body["termsVersion"] = "2019-01";
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/members", body, TestContext.Current.CancellationToken)).StatusCode);
+    }
+
     public static TheoryData<string, string> BadBodies => new()
     {
         { """{"password":"correct-horse-battery","name":"A","birthDate":"1995-04-12","country":"KR","termsVersion":"2026-01","acceptTerms":true,"consentPersonalInfo":true}""", "$" },

@@ -64,6 +64,7 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
         if (expected == HttpStatusCode.OK)
         {
             Assert.Equal(40.00m, body.GetProperty("refundUsd").GetDecimal());
+            Assert.Equal((40.00m, 0m), (body.GetProperty("refundAmount").GetDecimal(), body.GetProperty("fee").GetDecimal()));
             Assert.Equal([("OrderCancelled", 40.00m)], await EventsAsync(orderId));
             Assert.Equal("cancelled", (await _member.GetFromJsonAsync<JsonElement>($"/orders/{orderId}", Ct)).GetProperty("status").GetString());
         }
@@ -104,8 +105,8 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
 
     [Theory]
     [Trait("Rule", "O5")]
-    [InlineData(3, HttpStatusCode.OK, null)]
-    [InlineData(4, HttpStatusCode.Conflict, "/problems/defect-report-too-late")]
+    [InlineData(3, HttpStatusCode.Created, null)]
+    [InlineData(4, HttpStatusCode.Conflict, "/problems/defect-claim-too-late")]
     public async Task Should_refund_defects_reported_with_a_photo_within_3_days_of_delivery(int day, HttpStatusCode expected, string? type)
     {
         var orderId = await PaidOrderAsync();
@@ -113,13 +114,19 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
         var deliveredAt = (await _member.GetFromJsonAsync<JsonElement>($"/orders/{orderId}", Ct)).GetProperty("deliveredAt").GetDateTimeOffset();
         await service.Host.SetClockAsync(deliveredAt.AddDays(day - 1).AddHours(23)); // during day 3, or during day 4
 
-        var (status, problem, body) = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{orderId}/defect-refunds",
-            new { photoReference = "photos/box-123.jpg", defects = new[] { "missing-photo-card", "missing-poster" } }, Ct));
+        var (status, problem, body) = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{orderId}/defect-refunds", new
+        {
+            items = new[]
+            {
+                new { sku = "ALB-1", defect = "missing-photocard", photoReference = "photos/box-123.jpg" },
+                new { sku = "ALB-1", defect = "missing-poster", photoReference = "photos/box-124.jpg" },
+            },
+        }, Ct));
 
         Assert.Equal((expected, type), (status, problem));
-        if (expected == HttpStatusCode.OK)
+        if (expected == HttpStatusCode.Created)
         {
-            Assert.Equal(6.00m, body.GetProperty("refundUsd").GetDecimal());
+            Assert.Equal(6.00m, body.GetProperty("refundAmount").GetDecimal());
             Assert.Equal([("OrderRefunded", 6.00m)], await EventsAsync(orderId));
             var refund = Assert.Single((await _ops.GetFromJsonAsync<JsonElement>($"/ops/orders/{orderId}", Ct)).GetProperty("refunds").EnumerateArray());
             Assert.Equal(("defect", 6.00m), (refund.GetProperty("kind").GetString(), refund.GetProperty("amountUsd").GetDecimal()));
@@ -134,8 +141,20 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
         foreach (var step in new[] { "prepare", "ship", "deliver" }) await StepAsync(orderId, step);
 
         var noPhoto = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{orderId}/defect-refunds",
-            new { photoReference = "", defects = new[] { "damaged" } }, Ct));
-        Assert.Equal((HttpStatusCode.Conflict, "/problems/defect-photo-required"), (noPhoto.Item1, noPhoto.Item2));
+            new { items = new[] { new { sku = "ALB-1", defect = "damaged", photoReference = "" } } }, Ct));
+        Assert.Equal((HttpStatusCode.BadRequest, "/problems/photo-required"), (noPhoto.Item1, noPhoto.Item2));
+        var notALine = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{orderId}/defect-refunds",
+            new { items = new[] { new { sku = "NOT-BOUGHT", defect = "damaged", photoReference = "photos/torn.jpg" } } }, Ct));
+        Assert.Equal((HttpStatusCode.BadRequest, "/problems/validation"), (notALine.Item1, notALine.Item2));
+        Assert.Contains("NOT-BOUGHT", notALine.Item3.GetProperty("errors").GetProperty("items")[0].GetString(), StringComparison.Ordinal);
+        var nothing = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{orderId}/defect-refunds", new { }, Ct));
+        Assert.Equal((HttpStatusCode.BadRequest, "/problems/validation"), (nothing.Item1, nothing.Item2));
+
+        // The endpoint's first shape (one photo, a list of defects, "missing-photo-card") is still understood.
+        var firstShape = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{orderId}/defect-refunds",
+            new { photoReference = "photos/box.jpg", defects = new[] { "missing-photo-card" } }, Ct));
+        Assert.Equal((HttpStatusCode.Created, 2.00m, 2.00m),
+            (firstShape.Item1, firstShape.Item3.GetProperty("refundUsd").GetDecimal(), firstShape.Item3.GetProperty("refundAmount").GetDecimal()));
 
         var varied = await ResultAsync(await _ops.PostAsJsonAsync($"/ops/orders/{orderId}/defect-refunds",
             new { photoReference = "photos/torn.jpg", defects = new[] { new { defect = "damaged", adjustmentUsd = 2.00m } } }, Ct));
@@ -154,11 +173,11 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
         await StepAsync(orderId, "ship");
 
         await service.Host.SetClockAsync(Paid.AddMonths(3).AddDays(-1));
-        var early = await ResultAsync(await _ops.PostAsync($"/ops/orders/{orderId}/untraceable-refund", null, Ct));
+        var early = await ResultAsync(await _ops.PostAsync($"/ops/orders/{orderId}/lost-parcel-refund", null, Ct));
         Assert.Equal((HttpStatusCode.Conflict, "/problems/parcel-still-traceable"), (early.Item1, early.Item2));
 
         await service.Host.SetClockAsync(Paid.AddMonths(3).AddMinutes(1));
-        var refunded = await ResultAsync(await _ops.PostAsync($"/ops/orders/{orderId}/untraceable-refund", null, Ct));
+        var refunded = await ResultAsync(await _ops.PostAsync($"/ops/orders/{orderId}/lost-parcel-refund", null, Ct));
         Assert.Equal((HttpStatusCode.OK, "refunded", 40.00m),
             (refunded.Item1, refunded.Item3.GetProperty("status").GetString(), refunded.Item3.GetProperty("refundUsd").GetDecimal()));
         Assert.Equal([("OrderRefunded", 40.00m)], await EventsAsync(orderId));

@@ -87,8 +87,8 @@ public sealed class Order_rules
         var all = new[] { new DefectClaim(DefectRefunds.MissingPhotoCard), new DefectClaim(DefectRefunds.MissingPoster),
                           new DefectClaim(DefectRefunds.MissingAutograph), new DefectClaim(DefectRefunds.Damaged) };
         Assert.Equal(12.00m, Defects(T.AddDays(3).AddMinutes(-1), "photo-1", 100m, 0m, all).RefundUsd); // 2 + 4 + 3 + 3
-        Assert.Equal("defect-report-too-late", Defects(T.AddDays(3).AddMinutes(1), "photo-1", 100m, 0m, all).RefusalType); // day 4
-        Assert.Equal("defect-photo-required", Defects(T.AddDays(1), " ", 100m, 0m, all).RefusalType);
+        Assert.Equal("defect-claim-too-late", Defects(T.AddDays(3).AddMinutes(1), "photo-1", 100m, 0m, all).RefusalType); // day 4
+        Assert.Equal("photo-required", Defects(T.AddDays(1), " ", 100m, 0m, all).RefusalType);
         Assert.Equal("order-not-delivered", DefectRefunds.Decide(null, T, "photo", all, 100m, 0m, Policy).RefusalType);
     }
 

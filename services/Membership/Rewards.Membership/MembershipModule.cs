@@ -4,6 +4,7 @@ using Rewards.Membership.Features.Profile;
 using Rewards.Membership.Features.Dormancy;
 using Rewards.Membership.Features.Registration;
 using Rewards.Membership.Features.Standing;
+using Rewards.Membership.Features.Terms;
 using Rewards.Membership.Features.Tiers;
 using Rewards.Membership.Features.Withdrawal;
 using Rewards.ServiceDefaults.Jobs;
@@ -39,6 +40,7 @@ public static class MembershipModule
 
     public static WebApplication MapMembershipEndpoints(this WebApplication app)
     {
+        app.MapTerms();
         app.MapRegistration();
         app.MapAuth();
         app.MapProfile();

@@ -9,6 +9,10 @@ public sealed class ProgramPolicy
     [Range(0, 120)] public int MinimumAge { get; set; } = 14;
     /// <summary>M1: the terms version a registrant must accept.</summary>
     [Required] public string CurrentTermsVersion { get; set; } = "2026-01";
+    /// <summary>M1: the day the current terms took effect (GET /terms).</summary>
+    public DateOnly CurrentTermsEffectiveFrom { get; set; } = new(2026, 1, 1);
+    /// <summary>M1: where the current terms can be read (GET /terms); the shop's own page in production.</summary>
+    [Required] public string TermsUrl { get; set; } = "https://rewards.example/terms/2026-01";
     /// <summary>Keyed hash for passport numbers (M2). Development default in appsettings.Development.json.</summary>
     [Required, MinLength(16)] public string IdentityHashKey { get; set; } = "";
     /// <summary>M4: failed logins in a row that lock the account …</summary>

@@ -18,6 +18,19 @@ public sealed record OrderForChange(
 
 internal static class OrderAccess
 {
+    /// <summary>The SKUs of the order's lines, if <paramref name="user"/> may reach the order; empty otherwise.</summary>
+    public static async Task<IReadOnlySet<string>> SkusAsync(ServiceDefaults.Data.RequestTransaction work, Guid orderId, ClaimsPrincipal user,
+        CancellationToken ct)
+    {
+        var tx = await work.BeginAsync(ct);
+        return (await tx.Connection!.QueryAsync<string>(new CommandDefinition(
+            """
+            select l.sku from order_lines l join orders o on o.id = l.order_id
+            where o.id = @orderId and (@ops or o.member_id = @memberId)
+            """, new { orderId, ops = user.IsInRole(AuthExtensions.OpsRole), memberId = user.IsInRole(AuthExtensions.OpsRole) ? (Guid?)null : user.MemberId() },
+            tx, cancellationToken: ct))).ToHashSet();
+    }
+
     /// <summary>Locks the order; a member may only reach their own (ops any). Null when there is none to reach.</summary>
     public static async Task<OrderForChange?> LockAsync(NpgsqlTransaction tx, Guid orderId, ClaimsPrincipal user, CancellationToken ct)
     {

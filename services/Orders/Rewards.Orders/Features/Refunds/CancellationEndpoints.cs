@@ -10,7 +10,13 @@ using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Orders.Features.Refunds;
 
-public sealed record CancellationResult(Guid OrderId, string Status, decimal FeeUsd, decimal RefundUsd);
+public sealed record CancellationResult(Guid OrderId, string Status, decimal FeeUsd, decimal RefundUsd)
+{
+    /// <summary>What goes back to the payment method in USD, by the contract's name (the same as <see cref="RefundUsd"/>).</summary>
+    public decimal RefundAmount => RefundUsd;
+    /// <summary>The cancellation fee in USD, by the contract's name (the same as <see cref="FeeUsd"/>).</summary>
+    public decimal Fee => FeeUsd;
+}
 
 /// <summary>O4: the member (or ops for them) cancels an order within its window; a prepared order costs a fee per item.</summary>
 public static class CancellationEndpoints

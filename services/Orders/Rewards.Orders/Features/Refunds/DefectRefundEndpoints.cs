@@ -11,10 +11,24 @@ using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Orders.Features.Refunds;
 
+/// <summary>One defective item of the order: its line's SKU, the defect and the photo showing it.</summary>
+public sealed record DefectItem
+{
+    public required string Sku { get; init; }
+    /// <summary><c>missing-photocard</c>, <c>missing-poster</c>, <c>missing-autograph</c> or <c>damaged</c>.</summary>
+    public required string Defect { get; init; }
+    public required string PhotoReference { get; init; }
+}
+
+/// <summary>
+/// A member's defect claim: <see cref="Items"/>, one per defective item. The endpoint's first shape, one
+/// <see cref="PhotoReference"/> with a list of <see cref="Defects"/>, is still accepted.
+/// </summary>
 public sealed record DefectRefundRequest
 {
-    public required string PhotoReference { get; init; }
-    public required IReadOnlyList<string> Defects { get; init; }
+    public IReadOnlyList<DefectItem>? Items { get; init; }
+    public string? PhotoReference { get; init; }
+    public IReadOnlyList<string>? Defects { get; init; }
 }
 
 public sealed record OpsDefectRefundRequest
@@ -23,7 +37,11 @@ public sealed record OpsDefectRefundRequest
     public required IReadOnlyList<DefectClaim> Defects { get; init; }
 }
 
-public sealed record RefundResult(Guid RefundId, Guid OrderId, decimal RefundUsd, string Status);
+public sealed record RefundResult(Guid RefundId, Guid OrderId, decimal RefundUsd, string Status)
+{
+    /// <summary>The amount refunded in USD, by the contract's name; the same as <see cref="RefundUsd"/>.</summary>
+    public decimal RefundAmount => RefundUsd;
+}
 
 /// <summary>O5 (and O4's untraceable parcel): money back for a delivered order, announced so the Ledger claws back points (L7).</summary>
 public static class DefectRefundEndpoints
@@ -34,19 +52,49 @@ public static class DefectRefundEndpoints
             .WithSummary("Claim a refund for defects within 3 days of delivery, with a photo (O5); no refunds for a change of mind");
         app.MapPost("/ops/orders/{orderId:guid}/defect-refunds", OpsRefundAsync).WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("Refund defects, varying each amount by up to USD 2.00 (O5)");
-        app.MapPost("/ops/orders/{orderId:guid}/untraceable-refund", UntraceableAsync).WithTags("Ops: fulfilment")
+        app.MapPost("/ops/orders/{orderId:guid}/lost-parcel-refund", UntraceableAsync).WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("Refund a shipped parcel that could not be traced for 3 months (O4)");
+        app.MapPost("/ops/orders/{orderId:guid}/untraceable-refund", UntraceableAsync).WithTags("Ops: fulfilment")
+            .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("The same as lost-parcel-refund, by its first name");
     }
 
-    public static Task<Results<Ok<RefundResult>, ProblemHttpResult>> RequestAsync(Guid orderId, DefectRefundRequest request, ClaimsPrincipal user,
-        RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct) =>
-        RefundDefectsAsync(orderId, request.PhotoReference, [.. request.Defects.Select(d => new DefectClaim(d))], user, work, outbox, clock, policy.Value, ct);
+    public static async Task<Results<Created<RefundResult>, ValidationProblem, ProblemHttpResult>> RequestAsync(Guid orderId,
+        DefectRefundRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy,
+        CancellationToken ct)
+    {
+        string? photo;
+        IReadOnlyList<DefectClaim> claims;
+        if (request.Items is { Count: > 0 } items)
+        {
+            // Every item needs its photo; the refund record keeps the first.
+            photo = items.All(i => !string.IsNullOrWhiteSpace(i.PhotoReference)) ? items[0].PhotoReference : null;
+            claims = [.. items.Select(i => new DefectClaim(i.Defect))];
+            var skus = await OrderAccess.SkusAsync(work, orderId, user, ct);
+            var unknown = items.Select(i => i.Sku).Where(sku => !skus.Contains(sku)).ToList();
+            if (skus.Count > 0 && unknown.Count > 0)
+                return Problems.Validation(new FieldErrors().Require(false, "items", $"Not a line of this order: {string.Join(", ", unknown)}."));
+        }
+        else if (request.Defects is { Count: > 0 } defects)
+        {
+            (photo, claims) = (request.PhotoReference, [.. defects.Select(d => new DefectClaim(d))]);
+        }
+        else
+        {
+            return Problems.Validation(new FieldErrors().Require(false, "items", "Name each defective item: its sku, the defect and a photoReference."));
+        }
+        return (await RefundDefectsAsync(orderId, photo, claims, user, work, outbox, clock, policy.Value, ct)).Result switch
+        {
+            Ok<RefundResult> ok => TypedResults.Created($"/orders/{orderId}", ok.Value),
+            ProblemHttpResult problem => problem,
+            var other => throw new InvalidOperationException($"Unexpected result {other}"),
+        };
+    }
 
     public static Task<Results<Ok<RefundResult>, ProblemHttpResult>> OpsRefundAsync(Guid orderId, OpsDefectRefundRequest request, ClaimsPrincipal user,
         RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct) =>
         RefundDefectsAsync(orderId, request.PhotoReference, request.Defects, user, work, outbox, clock, policy.Value, ct);
 
-    private static async Task<Results<Ok<RefundResult>, ProblemHttpResult>> RefundDefectsAsync(Guid orderId, string photo, IReadOnlyList<DefectClaim> claims,
+    private static async Task<Results<Ok<RefundResult>, ProblemHttpResult>> RefundDefectsAsync(Guid orderId, string? photo, IReadOnlyList<DefectClaim> claims,
         ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, ProgramPolicy policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -57,7 +105,7 @@ public static class DefectRefundEndpoints
         var deliveredAt = order.Status is OrderStatus.Delivered or OrderStatus.PickedUp ? order.DeliveredAt : null;
         var verdict = DefectRefunds.Decide(deliveredAt, now, photo, claims, order.GoodsUsd, order.RefundedUsd, policy);
         if (!verdict.Allowed)
-            return Problems.Of(verdict.RefusalType == "validation" ? 400 : 409, verdict.RefusalType!, "The defect refund is not possible", verdict.Reason);
+            return Problems.Of(verdict.RefusalType is "validation" or "photo-required" ? 400 : 409, verdict.RefusalType!, "The defect refund is not possible", verdict.Reason);
         if (verdict.RefundUsd == 0m)
             return Problems.Of(409, "nothing-left-to-refund", "The order has been refunded in full already");
 
