@@ -56,8 +56,6 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
     {
         if (exception is not BadHttpRequestException bad) return false;
         var json = FindJsonException(bad);
-        var field = json?.Path is { Length: > 0 } path ? path : "body";
-        var message = json?.Message ?? bad.Message;
         var tooLarge = bad.StatusCode == StatusCodes.Status413PayloadTooLarge;
         context.Response.StatusCode = tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -66,7 +64,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             Exception = exception,
             ProblemDetails = tooLarge
                 ? new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 413, Type = "/problems/payload-too-large", Title = "The request body is too large" }
-                : new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+                : new HttpValidationProblemDetails(BodyErrors.Describe(json, bad.Message))
                 {
                     Status = 400,
                     Type = "/problems/validation",
