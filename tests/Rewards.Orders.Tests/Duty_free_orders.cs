@@ -29,6 +29,28 @@ public sealed class Duty_free_orders(OrdersService service) : IClassFixture<Orde
 
     [Fact]
     [Trait("Rule", "O7")]
+    public async Task Should_take_the_residence_from_the_member_and_ignore_the_shipping_method_when_the_order_omits_them()
+    {
+        await service.Host.SetClockAsync(Today);
+        object Order(string passport, decimal price) => new
+        {
+            lines = new[] { new { sku = "DF-2", name = "Watch", quantity = 1, unitPrice = price, weightGrams = 200, itemType = "normal" } },
+            currency = "USD", shipping = new { country = "JP", method = "airport pick-up", address = "Incheon Airport T1" },
+            paymentMethod = "card", policyAccepted = true,
+            dutyFree = new { passportNumber = passport, departureAt = Departure, flight = "KE081", airport = "ICN" },
+        };
+        using var korean = service.Host.ClientWithToken(TestTokens.Member(Guid.NewGuid(), "korean@example.com", country: "KR"));
+        using var visitor = service.Host.ClientWithToken(TestTokens.Member(Guid.NewGuid(), "visitor@example.com", country: "JP"));
+
+        var resident = await korean.PostAsJsonAsync("/orders", Order($"K{Random.Shared.Next(10_000_000, 99_999_999)}", 3500.00m), Ct);
+        var tourist = await visitor.PostAsJsonAsync("/orders", Order($"J{Random.Shared.Next(10_000_000, 99_999_999)}", 3500.00m), Ct);
+
+        Assert.Equal(((HttpStatusCode)422, "/problems/duty-free-limit-exceeded"), (resident.StatusCode, await ProblemAsync(resident)));
+        Assert.Equal(HttpStatusCode.Created, tourist.StatusCode);
+    }
+
+    [Fact]
+    [Trait("Rule", "O7")]
     public async Task Should_let_a_resident_of_Korea_buy_3000_dollars_per_departure_and_no_more()
     {
         await service.Host.SetClockAsync(Today);

@@ -53,7 +53,7 @@ public static class AuthEndpoints
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
             """
             select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt,
-                   social_provider as SocialProvider
+                   social_provider as SocialProvider, country
             from members where email_normalized = @email
             order by status = 'withdrawn' -- a rejoined person's new account before the old one in its grace period
             limit 1 for update
@@ -97,7 +97,7 @@ public static class AuthEndpoints
             }, tx, cancellationToken: ct));
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, rules.RefreshTokenDays, ct);
         await work.CommitAsync(ct);
-        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider) with { RefreshToken = refreshToken });
+        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider, member.Country) with { RefreshToken = refreshToken });
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
@@ -120,7 +120,7 @@ public static class AuthEndpoints
         var member = await conn.QuerySingleOrDefaultAsync<MemberCredentials>(new CommandDefinition(
             """
             select id, email, name, password_hash as PasswordHash, status, locked_until as LockedUntil, grace_ends_at as GraceEndsAt,
-                   social_provider as SocialProvider
+                   social_provider as SocialProvider, country
             from members where id = @memberId
             """, new { memberId }, tx, cancellationToken: ct));
         // A token of an ops account since removed from the configuration: no member either.
@@ -128,7 +128,7 @@ public static class AuthEndpoints
         if (!MemberStatus.MayLogIn(member.Status, member.GraceEndsAt, now)) return Suspended(member.Status);
         var refreshToken = await RefreshTokens.IssueAsync(tx, member.Id, now, policy.Value.RefreshTokenDays, ct);
         await work.CommitAsync(ct);
-        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider) with { RefreshToken = refreshToken });
+        return TypedResults.Ok(issuer.Issue(member.Id, member.Email, member.Name, [], member.SocialProvider, member.Country) with { RefreshToken = refreshToken });
     }
 
     private static ProblemHttpResult Suspended(string status) =>
@@ -142,5 +142,5 @@ public static class AuthEndpoints
 
     private sealed record MemberCredentials(
         Guid Id, string Email, string Name, string PasswordHash, string Status, DateTimeOffset? LockedUntil, DateTimeOffset? GraceEndsAt,
-        string? SocialProvider);
+        string? SocialProvider, string? Country);
 }

@@ -14,14 +14,18 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider clock
 {
     private readonly JsonWebTokenHandler _handler = new();
 
-    /// <summary>A social-network registration is carried as claim <c>social_provider</c>, so Orders can apply O8 without asking.</summary>
-    public TokenResponse Issue(Guid subject, string email, string name, IEnumerable<string> roles, string? socialProvider = null)
+    /// <summary>
+    /// A social-network registration is carried as claim <c>social_provider</c>, so Orders can apply O8 without asking;
+    /// the member's country as claim <c>country</c>, the residence Orders assumes for a duty-free order (O7).
+    /// </summary>
+    public TokenResponse Issue(Guid subject, string email, string name, IEnumerable<string> roles, string? socialProvider = null, string? country = null)
     {
         var jwt = options.Value;
         var now = clock.GetUtcNow().UtcDateTime;
         var claims = new List<Claim> { new("sub", subject.ToString()), new("email", email), new("name", name) };
         claims.AddRange(roles.Select(r => new Claim("role", r)));
         if (socialProvider is not null) claims.Add(new Claim("social_provider", socialProvider));
+        if (country is not null) claims.Add(new Claim("country", country));
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = jwt.Issuer,

@@ -35,8 +35,11 @@ public sealed record DutyFreeRequest
     public required string Flight { get; init; }
     /// <summary>IATA code of the departure airport, e.g. ICN.</summary>
     public required string Airport { get; init; }
-    /// <summary>Where the buyer lives: residents of Korea have the per-departure limit.</summary>
-    public required string ResidenceCountry { get; init; }
+    /// <summary>
+    /// Where the buyer lives: residents of Korea have the per-departure limit. When absent, a member's country (from
+    /// registration), or for a guest the shipping country.
+    /// </summary>
+    public string? ResidenceCountry { get; init; }
     /// <summary>Needed for alcohol and tobacco, which minors may not buy.</summary>
     public DateOnly? BirthDate { get; init; }
 }
@@ -74,7 +77,9 @@ internal static class PlaceOrderValidation
             .Require(PaymentMethods.Contains(request.PaymentMethod), "paymentMethod", $"One of: {string.Join(", ", PaymentMethods)}.")
             .Require(request.Shipping.Country.Length == 2, "shipping.country", "An ISO 3166 two-letter country code is required.")
             .Require(!string.IsNullOrWhiteSpace(request.Shipping.Address), "shipping.address", "An address is required.")
-            .Require(request.Shipping.Method is Shipping.Standard or Shipping.Ems, "shipping.method", $"One of: {Shipping.Standard}, {Shipping.Ems}.")
+            // A duty-free order is picked up at the airport, whatever method was sent.
+            .Require(request.DutyFree is not null || request.Shipping.Method is Shipping.Standard or Shipping.Ems, "shipping.method",
+                $"One of: {Shipping.Standard}, {Shipping.Ems}.")
             .Require(member || request.Guest is not null, "guest", "Guests must give an e-mail address and a name.")
             .Require(!member || request.Guest is null, "guest", "A logged-in member cannot order as a guest.")
             .Require(request.Points is null || member, "points", "Guests cannot pay with points.")
@@ -87,7 +92,8 @@ internal static class PlaceOrderValidation
                 .Require(dutyFree.DepartureAt > now, "dutyFree.departureAt", "The departure must lie in the future.")
                 .Require(!string.IsNullOrWhiteSpace(dutyFree.Flight), "dutyFree.flight", "The flight number is required.")
                 .Require(dutyFree.Airport.Length == 3 && dutyFree.Airport.All(char.IsAsciiLetter), "dutyFree.airport", "The IATA code of the departure airport is required, e.g. ICN.")
-                .Require(dutyFree.ResidenceCountry.Length == 2, "dutyFree.residenceCountry", "An ISO 3166 two-letter country code is required.");
+                .Require(dutyFree.ResidenceCountry is null || dutyFree.ResidenceCountry.Length == 2, "dutyFree.residenceCountry",
+                    "An ISO 3166 two-letter country code, or nothing for the member's own country.");
         }
         for (var i = 0; i < request.Lines.Count; i++)
         {

@@ -79,7 +79,8 @@ public static class PlacingEndpoints
         {
             // Checked before the order is written; two orders for one departure placed in the same instant could both pass.
             var bought = await DutyFreeOrders.BoughtForDepartureAsync(conn, passportHash!, departure.DepartureAt, ct);
-            if (DutyFree.Check(goods, bought, departure.ResidenceCountry, departure.BirthDate, DateOnly.FromDateTime(departure.DepartureAt.UtcDateTime),
+            var residence = departure.ResidenceCountry ?? user.FindFirstValue("country") ?? request.Shipping.Country;
+            if (DutyFree.Check(goods, bought, residence.ToUpperInvariant(), departure.BirthDate, DateOnly.FromDateTime(departure.DepartureAt.UtcDateTime),
                     request.Lines.Select(l => l.ItemType), policy.Value) is { } refusal)
                 return Problems.Of(422, refusal.Type, "The duty-free order is not allowed", refusal.Reason);
         }
