@@ -92,8 +92,10 @@ public sealed class Cancellations_and_refunds(OrdersService service) : IClassFix
         await StepAsync(prepared, "prepare");
         await service.Host.SetClockAsync(Paid.AddDays(3)); // the 24 h are long over; the fee applies instead
 
-        var (status, _, body) = await ResultAsync(await _member.PostAsync($"/orders/{prepared}/cancellation", null, Ct));
+        var (status, _, body) = await ResultAsync(await _member.PostAsJsonAsync($"/orders/{prepared}/cancellation", new { reason = "The size is wrong" }, Ct));
         Assert.Equal((HttpStatusCode.OK, 9.00m, 51.00m), (status, body.GetProperty("feeUsd").GetDecimal(), body.GetProperty("refundUsd").GetDecimal()));
+        var history = (await _member.GetFromJsonAsync<JsonElement>($"/orders/{prepared}", Ct)).GetProperty("statusHistory").EnumerateArray().Last();
+        Assert.Equal(("cancelled", "The size is wrong"), (history.GetProperty("status").GetString(), history.GetProperty("reason").GetString()));
         Assert.Equal([("OrderCancelled", 51.00m)], await EventsAsync(prepared));
 
         var shipped = await PaidOrderAsync();

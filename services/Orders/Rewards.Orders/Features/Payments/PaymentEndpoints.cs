@@ -33,6 +33,7 @@ public static class PaymentEndpoints
 
     public static void MapPayments(this IEndpointRouteBuilder app) =>
         app.MapPost("/payments/{paymentId:guid}/confirmation", ConfirmAsync).WithTags("Payments").AllowAnonymous()
+            .Accepts<PaymentConfirmation>("application/json") // read raw, to check its signature; described for clients
             .WithSummary("The payment provider's signed callback (O8); a repeat changes nothing");
 
     public static async Task<Results<Ok<PaymentConfirmationResult>, ValidationProblem, ProblemHttpResult>> ConfirmAsync(

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,6 +19,12 @@ public sealed record CancellationResult(Guid OrderId, string Status, decimal Fee
     public decimal Fee => FeeUsd;
 }
 
+/// <summary>Why the order is cancelled (optional); kept in its status history.</summary>
+public sealed record CancellationRequest
+{
+    public string? Reason { get; init; }
+}
+
 /// <summary>O4: the member (or ops for them) cancels an order within its window; a prepared order costs a fee per item.</summary>
 public static class CancellationEndpoints
 {
@@ -32,7 +39,8 @@ public static class CancellationEndpoints
     }
 
     public static async Task<Results<Ok<CancellationResult>, ProblemHttpResult>> CancelAsync(
-        Guid orderId, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, CancellationToken ct)
+        Guid orderId, CancellationRequest? request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, TimeProvider clock,
+        IOptions<ProgramPolicy> policy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var tx = await work.BeginAsync(ct);
@@ -46,6 +54,14 @@ public static class CancellationEndpoints
         if (!verdict.Allowed) return Problems.Of(409, verdict.RefusalType!, "The order cannot be cancelled now", verdict.Reason);
 
         var refund = await OrderAccess.CancelAsync(tx, outbox, order, verdict.FeeUsd, OrderAccess.Actor(user), now, ct);
+        if (request?.Reason?.Trim() is { Length: > 0 } reason)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                update order_status_history set reason = @reason
+                where order_id = @orderId and seq = (select max(seq) from order_status_history where order_id = @orderId)
+                """, new { orderId, reason = reason[..Math.Min(reason.Length, 1000)] }, tx, cancellationToken: ct));
+        }
         await work.CommitAsync(ct);
         return TypedResults.Ok(new CancellationResult(orderId, OrderStatus.Cancelled, verdict.FeeUsd, refund));
     }

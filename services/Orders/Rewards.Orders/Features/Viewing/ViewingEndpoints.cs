@@ -6,7 +6,7 @@ using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Orders.Features.Viewing;
 
-public sealed record StatusChange(string Status, DateTimeOffset At);
+public sealed record StatusChange(string Status, DateTimeOffset At, string? Reason = null);
 
 public sealed record OrderLineView(string Sku, string Name, int Quantity, decimal UnitPrice, int WeightGrams, string ItemType);
 
@@ -102,7 +102,7 @@ public static class ViewingEndpoints
             from order_lines where order_id = @orderId order by line_no
             """, new { orderId }, cancellationToken: ct))];
         order.StatusHistory = [.. await conn.QueryAsync<StatusChange>(new CommandDefinition(
-            "select status, at from order_status_history where order_id = @orderId order by seq",
+            "select status, at, reason from order_status_history where order_id = @orderId order by seq",
             new { orderId }, cancellationToken: ct))];
         order.Refunds = [.. await conn.QueryAsync<RefundView>(new CommandDefinition(
             "select id as RefundId, kind, amount_usd as AmountUsd, at from refunds where order_id = @orderId order by at",

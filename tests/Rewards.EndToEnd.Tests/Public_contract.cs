@@ -1,0 +1,113 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Rewards.EndToEnd.Tests;
+
+/// <summary>
+/// The public HTTP contract, checked against each service's OpenAPI document: every operation exists, its request body
+/// has every field the contract names, and it requires none the contract does not name (extensions must stay optional).
+/// The list is this repository's copy of the contract's operations, kept here as data.
+/// </summary>
+public sealed class Public_contract(RewardsSystem system) : IClassFixture<RewardsSystem>
+{
+    /// <summary>An operation of the contract: the service, verb and path template, and the fields of its JSON body.</summary>
+    public sealed record Operation(string Service, string Verb, string Path, params string[] Fields)
+    {
+        public override string ToString() => $"{Service} {Verb.ToUpperInvariant()} {Path}";
+    }
+
+    private static readonly string[] Services = ["Membership", "Orders", "Ledger", "Notifications"];
+
+    private static readonly Operation[] All =
+    [
+        new("Membership", "get", "/terms"),
+        new("Membership", "post", "/members", "email", "password", "name", "birthDate", "country", "phone", "passportNumber", "termsVersion",
+            "acceptTerms", "consentPersonalInfo", "marketingOptIn"),
+        new("Membership", "post", "/auth/token", "email", "password"),
+        new("Membership", "post", "/auth/refresh", "refreshToken"),
+        new("Membership", "post", "/auth/password-reset", "email"),
+        new("Membership", "post", "/auth/password-reset/confirm", "token", "newPassword"),
+        new("Membership", "get", "/members/me"),
+        new("Membership", "patch", "/members/me", "name", "phone", "country", "marketingOptIn", "password"),
+        new("Membership", "post", "/members/me/withdrawal", "reason"),
+        new("Membership", "get", "/ops/members/{memberId}"),
+        new("Membership", "post", "/ops/members/{memberId}/disqualification", "reason", "unauthorizedPostingIds"),
+        new("Membership", "post", "/ops/members/{memberId}/reinstatement", "reason"),
+        new("Membership", "put", "/ops/members/{memberId}/problem-customer", "reason"),
+        new("Membership", "delete", "/ops/members/{memberId}/problem-customer", "reason"),
+        new("Ledger", "get", "/accounts/me"),
+        new("Ledger", "get", "/accounts/me/postings"),
+        new("Ledger", "get", "/accounts/me/lots"),
+        new("Ledger", "post", "/accounts/me/gifts", "toMemberId", "channel", "points"),
+        new("Ledger", "post", "/accounts/me/transfers", "from", "to", "points"),
+        new("Ledger", "get", "/ops/members/{memberId}/accounts"),
+        new("Ledger", "get", "/ops/members/{memberId}/accounts/postings"),
+        new("Ledger", "get", "/ops/members/{memberId}/accounts/lots"),
+        new("Ledger", "post", "/ops/members/{memberId}/credits", "channel", "points", "kind", "reason", "expiresAt", "receiptReference", "purchasedAt"),
+        new("Ledger", "post", "/ops/members/{memberId}/debits", "channel", "points", "reason"),
+        new("Ledger", "post", "/ops/promotions", "name", "points", "expiresAt", "memberIds"),
+        new("Ledger", "post", "/ops/members/{memberId}/payoff", "channel", "paidUsd", "paymentReference"),
+        new("Ledger", "get", "/ops/verify"),
+        new("Ledger", "get", "/ops/liability"),
+        new("Ledger", "put", "/ops/exchange-rates/{currency}", "usdPerUnit", "effectiveFrom"),
+        new("Orders", "post", "/orders", "lines", "currency", "shipping", "dutyFree", "points", "paymentMethod", "policyAccepted", "guest"),
+        new("Orders", "post", "/payments/{paymentId}/confirmation", "orderId", "amount", "status"),
+        new("Orders", "get", "/orders"),
+        new("Orders", "get", "/orders/{orderId}"),
+        new("Orders", "get", "/orders/{orderNumber}"),
+        new("Orders", "patch", "/orders/{orderId}", "lines", "shipping"),
+        new("Orders", "post", "/orders/{orderId}/cancellation", "reason"),
+        new("Orders", "post", "/orders/{orderId}/defect-refunds", "items"),
+        new("Orders", "post", "/ops/orders/{orderId}/{action}"),
+        new("Orders", "post", "/ops/orders/{orderId}/lost-parcel-refund"),
+        new("Notifications", "get", "/ops/notifications"),
+        .. Services.SelectMany(s => new Operation[]
+        {
+            new(s, "get", "/ops/jobs"), new(s, "post", "/ops/jobs/{name}/run"), new(s, "get", "/ops/error-queues"),
+            new(s, "post", "/ops/error-queues/{queue}/replay"), new(s, "post", "/ops/error-queues/{queue}/discard"),
+        }),
+    ];
+
+    public static TheoryData<Operation> Operations => new(All.AsEnumerable());
+
+    private static readonly Dictionary<string, JsonElement> Documents = [];
+
+    private async Task<JsonElement> DocumentAsync(string service)
+    {
+        if (Documents.TryGetValue(service, out var document)) return document;
+        using var client = service switch
+        {
+            "Membership" => system.Membership.CreateClient(),
+            "Orders" => system.Orders.CreateClient(),
+            "Ledger" => system.Ledger.CreateClient(),
+            _ => system.Notifications.CreateClient(),
+        };
+        return Documents[service] = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [MemberData(nameof(Operations))]
+    public async Task Should_offer_every_operation_of_the_contract_with_its_fields_and_require_nothing_else(Operation operation)
+    {
+        var document = await DocumentAsync(operation.Service);
+        Assert.True(document.GetProperty("paths").TryGetProperty(operation.Path, out var path), $"{operation}: no such path");
+        Assert.True(path.TryGetProperty(operation.Verb, out var verb), $"{operation}: no such operation");
+        if (operation.Fields.Length == 0) return;
+
+        Assert.True(verb.TryGetProperty("requestBody", out var body), $"{operation}: no request body");
+        var schema = Resolve(document, body.GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        var properties = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet();
+        var required = schema.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
+        Assert.All(operation.Fields, field => Assert.True(properties.Contains(field), $"{operation}: field {field} is missing"));
+        Assert.All(required, field => Assert.True(operation.Fields.Contains(field), $"{operation}: requires {field}, which the contract lacks"));
+    }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        if (schema.TryGetProperty("$ref", out var reference))
+            return document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!["#/components/schemas/".Length..]);
+        if (schema.TryGetProperty("oneOf", out var oneOf))
+            return Resolve(document, oneOf.EnumerateArray().First(s => !(s.TryGetProperty("type", out var t) && t.GetString() == "null")));
+        return schema;
+    }
+}
