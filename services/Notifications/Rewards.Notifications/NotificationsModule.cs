@@ -31,6 +31,7 @@ public static class NotificationsModule
             x.AddConsumer<DisqualificationMail>();
             x.AddConsumer<MemberErasedDirectory>();
         });
+        builder.Services.AddOptions<ProgrammeFigures>().Bind(builder.Configuration.GetSection("Policy")).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Mailbox>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Notifications.Features.Dispatch;
@@ -7,7 +8,7 @@ using Rewards.ServiceDefaults.Messaging;
 namespace Rewards.Notifications.Features.Triggers;
 
 /// <summary>N1/L6: tells the member that points have expired.</summary>
-public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail) : InboxConsumer<PointsExpired>(services)
+public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail, IOptions<ProgrammeFigures> figures) : InboxConsumer<PointsExpired>(services)
 {
     public const string Type = "points-expired";
 
@@ -25,7 +26,7 @@ public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail) :
             Dear {member.Name},
 
             {message.Points:N0} of your {message.Channel} points reached their expiry date on {message.At:yyyy-MM-dd} and have expired.
-            Points expire 60 months after they are earned; promotion points on the date their promotion set.
+            Points expire {figures.Value.ExpiryMonths} months after they are earned; promotion points on the date their promotion set.
             """)), ct);
         mail.Wake();
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Notifications.Features.Dispatch;
@@ -6,7 +7,7 @@ using Rewards.ServiceDefaults.Messaging;
 namespace Rewards.Notifications.Features.Triggers;
 
 /// <summary>N1: welcome e-mail on registration.</summary>
-public sealed class WelcomeMail(IServiceProvider services, Mailbox mail) : InboxConsumer<MemberRegistered>(services)
+public sealed class WelcomeMail(IServiceProvider services, Mailbox mail, IOptions<ProgrammeFigures> figures) : InboxConsumer<MemberRegistered>(services)
 {
     public const string Type = "welcome";
 
@@ -17,8 +18,8 @@ public sealed class WelcomeMail(IServiceProvider services, Mailbox mail) : Inbox
             $"""
             Dear {message.Name},
 
-            welcome to Rewards. From now on every purchase earns you points: 1% of what you pay, credited as
-            pending when you pay and yours to spend 48 hours after delivery.
+            welcome to Rewards. From now on every purchase earns you points: {figures.Value.EarnRatePercent} of what you pay, credited as
+            pending when you pay and yours to spend {figures.Value.PendingHours} hours after delivery.
 
             Your membership number is {message.MemberId}.
             """), ct);
