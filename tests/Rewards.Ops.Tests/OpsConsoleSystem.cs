@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Rewards.Notifications.Features.Dispatch;
 using Rewards.Ops.Console;
@@ -73,6 +74,19 @@ public sealed class OpsConsoleSystem : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = ConsoleUrl });
         return await context.NewPageAsync();
+    }
+
+    /// <summary>Registers a member through Membership's API, as a storefront would; returns the member id.</summary>
+    public async Task<Guid> RegisterAsync(string email, string name, CancellationToken ct)
+    {
+        using var membership = Membership.CreateClient();
+        var registered = await membership.PostAsJsonAsync("/members", new
+        {
+            email, password = "correct-horse-battery", name, birthDate = "1990-01-02", country = "KR",
+            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
+        }, ct);
+        registered.EnsureSuccessStatusCode();
+        return (await registered.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("memberId").GetGuid();
     }
 
     public static async Task LogInAsync(IPage page, string email = ServiceHost<ServiceDirectory>.OpsEmail, string password = ServiceHost<ServiceDirectory>.OpsPassword)

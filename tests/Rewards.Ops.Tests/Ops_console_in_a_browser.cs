@@ -22,13 +22,7 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
     public async Task Should_refuse_a_member_who_is_not_ops_staff()
     {
         var email = $"member-{Guid.NewGuid():N}@example.com";
-        using var membership = system.Membership.CreateClient();
-        var registered = await membership.PostAsJsonAsync("/members", new
-        {
-            email, password = "correct-horse-battery", name = "Min-ji Kim", birthDate = "1995-04-12", country = "US",
-            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
-        }, Ct);
-        registered.EnsureSuccessStatusCode();
+        await system.RegisterAsync(email, "Min-ji Kim", Ct);
         var page = await system.NewPageAsync();
 
         await OpsConsoleSystem.LogInAsync(page, email, "correct-horse-battery");
@@ -163,13 +157,7 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
     public async Task Should_find_a_member_by_e_mail_and_show_balance_orders_and_mails_as_the_services_have_them()
     {
         var email = $"found-{Guid.NewGuid():N}@example.com";
-        using var membership = system.Membership.CreateClient();
-        var registered = await membership.PostAsJsonAsync("/members", new
-        {
-            email, password = "correct-horse-battery", name = "Seo-yeon Park", birthDate = "1990-01-02", country = "KR",
-            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
-        }, Ct);
-        var memberId = (await registered.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("memberId").GetGuid();
+        var memberId = await system.RegisterAsync(email, "Seo-yeon Park", Ct);
         using var ledger = system.Ledger.ClientWithToken(TestTokens.Ops());
         using var notifications = system.Notifications.ClientWithToken(TestTokens.Ops());
         long balance = 0;
