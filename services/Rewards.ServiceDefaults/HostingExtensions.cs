@@ -104,7 +104,7 @@ public static class HostingExtensions
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         });
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiConventions.Apply);
 
         var clockControl = builder.Configuration.GetValue<bool>("Testing:ClockControl");
         if (clockControl && builder.Environment.IsProduction())

@@ -102,6 +102,29 @@ public sealed class Public_contract(RewardsSystem system) : IClassFixture<Reward
         Assert.All(required, field => Assert.True(operation.Fields.Contains(field), $"{operation}: requires {field}, which the contract lacks"));
     }
 
+    [Fact]
+    public async Task Should_document_the_bearer_scheme_for_ops_operations_and_the_idempotency_key_on_every_write()
+    {
+        foreach (var service in Services)
+        {
+            var document = await DocumentAsync(service);
+            Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
+            foreach (var path in document.GetProperty("paths").EnumerateObject())
+            {
+                foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "patch" or "delete"))
+                {
+                    var where = $"{service} {operation.Name.ToUpperInvariant()} {path.Name}";
+                    if (path.Name.StartsWith("/ops/", StringComparison.Ordinal))
+                        Assert.True(operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() > 0, $"{where}: no security");
+                    if (operation.Name is "post" or "put" or "patch")
+                        Assert.True(operation.Value.TryGetProperty("parameters", out var parameters)
+                            && parameters.EnumerateArray().Any(p => p.GetProperty("name").GetString() == "Idempotency-Key"
+                                && p.GetProperty("in").GetString() == "header"), $"{where}: no Idempotency-Key header");
+                }
+            }
+        }
+    }
+
     private static JsonElement Resolve(JsonElement document, JsonElement schema)
     {
         if (schema.TryGetProperty("$ref", out var reference))

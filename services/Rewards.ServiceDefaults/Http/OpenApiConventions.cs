@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Rewards.ServiceDefaults.Http;
+
+/// <summary>
+/// What every service's OpenAPI document says the same way: the bearer scheme and which operations need it, and the
+/// <c>Idempotency-Key</c> header every POST, PUT and PATCH takes (IdempotencyMiddleware).
+/// </summary>
+internal static class OpenApiConventions
+{
+    public const string BearerScheme = "Bearer";
+
+    public static void Apply(OpenApiOptions options)
+    {
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "A token from Membership's POST /auth/token; /ops/ operations need an ops account's token (role ops).",
+            };
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
+            {
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+            }
+            if (context.Description.HttpMethod is "POST" or "PUT" or "PATCH"
+                && operation.Parameters?.Any(p => p.Name == IdempotencyMiddleware.Header) != true)
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = IdempotencyMiddleware.Header,
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "Makes the request safe to repeat: a repeat with the same key and body gets the first answer "
+                        + "(Idempotent-Replayed: true); the same key with another body is 409 /problems/idempotency-key-reuse. Kept 24 h.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
+                });
+            }
+            return Task.CompletedTask;
+        });
+    }
+}
