@@ -10,10 +10,20 @@ public sealed record ApiResult(int Status, JsonElement? Body, string? Error)
 {
     public bool Ok => Status is >= 200 and < 300;
 
-    /// <summary>A problem's detail (or title), the transport error, or the status.</summary>
-    public string Describe() => Error
-        ?? (Body is { ValueKind: JsonValueKind.Object } b && (b.TryGetProperty("detail", out var d) || b.TryGetProperty("title", out d)) ? d.GetString() : null)
-        ?? $"HTTP {Status}";
+    /// <summary>A problem's detail (or title) with its field errors, the transport error, or the status.</summary>
+    public string Describe()
+    {
+        if (Error is not null) return Error;
+        if (Body is not { ValueKind: JsonValueKind.Object } problem) return $"HTTP {Status}";
+        var text = (problem.TryGetProperty("detail", out var d) || problem.TryGetProperty("title", out d)) ? d.GetString() : null;
+        var fields = problem.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object
+            ? " " + string.Join("; ", e.EnumerateObject().Select(p => $"{p.Name}: {p.Value.Display()}"))
+            : "";
+        return $"{text ?? $"HTTP {Status}"}{fields}";
+    }
+
+    /// <summary>What to tell the person after an action: <paramref name="done"/>, or the service's refusal in its own words.</summary>
+    public string Outcome(string done) => Ok ? done : $"Refused: {Describe()}";
 }
 
 /// <summary>

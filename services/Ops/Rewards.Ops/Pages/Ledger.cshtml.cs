@@ -48,7 +48,7 @@ public sealed class LedgerModel(OpsApi api, TimeProvider clock) : PageModel
     {
         var result = await api.SendAsync(HttpMethod.Put, "Ledger", $"/ops/exchange-rates/{Uri.EscapeDataString(currency.Trim())}",
             new { usdPerUnit, effectiveFrom = effectiveFrom.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, ct, key);
-        TempData["Flash"] = Members.MemberActions.Outcome(result, $"{currency.Trim().ToUpperInvariant()} = USD {usdPerUnit} from {effectiveFrom:yyyy-MM-dd}.");
+        TempData["Flash"] = result.Outcome($"{currency.Trim().ToUpperInvariant()} = USD {usdPerUnit} from {effectiveFrom:yyyy-MM-dd}.");
         return RedirectToPage();
     }
 

@@ -48,8 +48,7 @@ public sealed class QueueModel(OpsApi api) : PageModel
     {
         if (!ServiceDirectory.IsKnown(Service)) return NotFound();
         var result = await api.PostAsync(Service, path, body, ct);
-        TempData["Flash"] = !result.Ok ? $"Refused: {result.Describe()}"
-            : done ?? $"{(result.Body?.TryGetProperty("count", out var n) == true ? n.GetInt32() : 0)} message(s) {(path.EndsWith("/replay", StringComparison.Ordinal) ? "replayed" : "discarded")}.";
+        TempData["Flash"] = result.Outcome(done ?? $"{(result.Body?.TryGetProperty("count", out var n) == true ? n.GetInt32() : 0)} message(s) {(path.EndsWith("/replay", StringComparison.Ordinal) ? "replayed" : "discarded")}.");
         return RedirectToPage(new { Service, Queue });
     }
 }

@@ -39,20 +39,21 @@ public sealed class MemberModel(OpsApi api) : PageModel
     public string NewKey() => Guid.CreateVersion7().ToString();
 
     public async Task<IActionResult> OnPostStandingAsync(string action, string? reason, string key, CancellationToken ct) =>
-        Done(MemberActions.Outcome(await MemberActions.StandingAsync(api, MemberId, action, reason ?? "", key, ct), $"Done: {action}."));
+        Done((await MemberActions.StandingAsync(api, MemberId, action, reason ?? "", key, ct))
+            .Outcome($"Done: {action}."));
 
     public async Task<IActionResult> OnPostCreditAsync(string channel, long points, string kind, string? reason, DateOnly? expiresOn, string key,
         CancellationToken ct) =>
-        Done(MemberActions.Outcome(await MemberActions.CreditAsync(api, MemberId, channel, points, kind, reason ?? "", expiresOn, key, ct),
-            $"Credited {points:N0} points ({kind}) on {channel}."));
+        Done((await MemberActions.CreditAsync(api, MemberId, channel, points, kind, reason ?? "", expiresOn, key, ct))
+            .Outcome($"Credited {points:N0} points ({kind}) on {channel}."));
 
     public async Task<IActionResult> OnPostDebitAsync(string channel, long points, string? reason, string key, CancellationToken ct) =>
-        Done(MemberActions.Outcome(await MemberActions.DebitAsync(api, MemberId, channel, points, reason ?? "", key, ct),
-            $"Debited {points:N0} points on {channel}."));
+        Done((await MemberActions.DebitAsync(api, MemberId, channel, points, reason ?? "", key, ct))
+            .Outcome($"Debited {points:N0} points on {channel}."));
 
     public async Task<IActionResult> OnPostPayoffAsync(string channel, decimal paidUsd, string? paymentReference, string key, CancellationToken ct) =>
-        Done(MemberActions.Outcome(await MemberActions.PayoffAsync(api, MemberId, channel, paidUsd, paymentReference ?? "", key, ct),
-            $"Payoff of USD {paidUsd:0.00} recorded on {channel}."));
+        Done((await MemberActions.PayoffAsync(api, MemberId, channel, paidUsd, paymentReference ?? "", key, ct))
+            .Outcome($"Payoff of USD {paidUsd:0.00} recorded on {channel}."));
 
     private RedirectToPageResult Done(string outcome)
     {

@@ -28,15 +28,4 @@ internal static class MemberActions
     public static Task<ApiResult> PayoffAsync(OpsApi api, Guid memberId, string channel, decimal paidUsd, string paymentReference, string key,
         CancellationToken ct) =>
         api.SendAsync(HttpMethod.Post, "Ledger", $"/ops/members/{memberId}/payoff", new { channel, paidUsd, paymentReference }, ct, key);
-
-    /// <summary>What to tell the person: done, or the service's refusal in its own words (validation errors listed).</summary>
-    public static string Outcome(ApiResult result, string done)
-    {
-        if (result.Ok) return done;
-        var errors = result.Body is { ValueKind: System.Text.Json.JsonValueKind.Object } b && b.TryGetProperty("errors", out var e)
-            && e.ValueKind == System.Text.Json.JsonValueKind.Object
-            ? " " + string.Join("; ", e.EnumerateObject().Select(p => $"{p.Name}: {p.Value.Display()}"))
-            : "";
-        return $"Refused: {result.Describe()}{errors}";
-    }
 }
