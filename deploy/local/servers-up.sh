@@ -74,9 +74,13 @@ else
   # Without systemd nothing raises the open-file limit, and rabbitmq-server's `su rabbitmq` resets it to a soft
   # 1,024, which runs out once the test suite's many hosts, connections and quorum queues are up (opening a channel
   # then stalls). The environment file is sourced as the rabbitmq user, after su, so it raises the limit there.
-  printf '%s\n' 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true' >"$state/rabbitmq-env.conf"
-  chmod 644 "$state/rabbitmq-env.conf"
-  RABBITMQ_CONF_ENV_FILE="$state/rabbitmq-env.conf" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
+  # Outside the checkout: the rabbitmq user may not be able to read it (a checkout under a private directory), and
+  # the node would then run with 1,024 file descriptors and stall once the tests open their channels.
+  rabbit_env_file=/var/lib/rewards/rabbitmq-env.conf
+  mkdir -p /var/lib/rewards && chmod 755 /var/lib/rewards
+  printf '%s\n' 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true' >"$rabbit_env_file"
+  chmod 644 "$rabbit_env_file"
+  RABBITMQ_CONF_ENV_FILE="$rabbit_env_file" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
   wait_for "RabbitMQ" 60 rabbit_up
 fi
 
