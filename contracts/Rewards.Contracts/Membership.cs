@@ -126,3 +126,17 @@ public sealed record MemberTierChanged
     public required decimal SpendLast12MonthsUsd { get; init; }
     public required DateTimeOffset At { get; init; }
 }
+
+/// <summary>
+/// N1/M1: ops published new terms, in force from <see cref="EffectiveFrom"/>; every member gets a notice once. The
+/// notice period is at least 7 days, 30 when <see cref="Unfavourable"/> to members.
+/// </summary>
+public sealed record TermsChangeAnnounced
+{
+    public required string Version { get; init; }
+    public required DateOnly EffectiveFrom { get; init; }
+    public required string Url { get; init; }
+    public required string Summary { get; init; }
+    public required bool Unfavourable { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

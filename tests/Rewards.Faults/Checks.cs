@@ -79,7 +79,7 @@ internal sealed class Checks(RunningSystem system, Storefront store, Member[] me
             var mails = (await notifications.QueryAsync<(string Type, long Sent, long All)>(
                 "select type, count(*) filter (where status = 'sent'), count(*) from notifications group by type")).ToDictionary(m => m.Type);
             long Sent(string type) => mails.TryGetValue(type, out var m) && m.Sent == m.All ? m.Sent : -1;
-            checks.Add(new("mails once", Sent("welcome") == members.Length && Sent("order-received") == purchases && Sent("order-receipt") == purchases,
+            checks.Add(new("mails once", Sent("welcome") == members.Length && Sent("order-received") == purchases && Sent("payment-confirmed") == purchases,
                 string.Join(", ", mails.Values.OrderBy(m => m.Type).Select(m => $"{m.Type} {m.Sent}/{m.All}"))));
         }
 
@@ -159,7 +159,7 @@ internal sealed class Checks(RunningSystem system, Storefront store, Member[] me
         var (welcome, received, receipts, waiting) = await conn.QuerySingleAsync<(long, long, long, long)>(
             """
             select count(*) filter (where type = 'welcome'), count(*) filter (where type = 'order-received'),
-                   count(*) filter (where type = 'order-receipt'), count(*) filter (where status <> 'sent')
+                   count(*) filter (where type = 'payment-confirmed'), count(*) filter (where status <> 'sent')
             from notifications
             """);
         return Math.Max(0, members.Length - welcome) + Math.Max(0, purchases - received) + Math.Max(0, purchases - receipts) + waiting;

@@ -86,6 +86,14 @@ public class MembershipService : IAsyncLifetime
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>How many events of <paramref name="type"/> whose body mentions <paramref name="text"/> Membership wrote to its outbox.</summary>
+    public async Task<int> CountOutboxAsync(string type, string text)
+    {
+        await using var conn = new NpgsqlConnection(Host.ConnectionString);
+        return await conn.ExecuteScalarAsync<int>(
+            "select count(*) from outbox_messages where message_type like '%.' || @type and position(@text in body::text) > 0", new { type, text });
+    }
+
     public async Task<string> RunJobAsync(string name)
     {
         using var ops = await OpsClientAsync();

@@ -19,6 +19,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
     public const string SigningKey = "test-signing-key-0123456789-0123456789";
     public const string OpsEmail = "ops@test.local";
     public const string OpsPassword = "ops-test-password";
+    public const string UnsubscribeKey = "test-unsubscribe-key-0123456789";
     public const string PaymentSecret = "test-payment-callback-secret";
 
     public string ConnectionString => settings.First(s => s.Key.StartsWith("ConnectionStrings:", StringComparison.Ordinal)).Value!;
@@ -52,6 +53,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
             ["RabbitMq:Password"] = rabbit.Password,
             ["RabbitMq:ManagementPort"] = rabbit.Management.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Jwt:SigningKey"] = SigningKey,
+            ["Marketing:UnsubscribeKey"] = UnsubscribeKey,
             ["Testing:ClockControl"] = "true",
             ["Outbox:PollInterval"] = "00:00:00.100",
             ["Serilog:MinimumLevel:Default"] = "Warning",

@@ -8,6 +8,7 @@ using Rewards.Membership.Features.Terms;
 using Rewards.Membership.Features.Tiers;
 using Rewards.Membership.Features.Withdrawal;
 using Rewards.ServiceDefaults.Jobs;
+using Rewards.ServiceDefaults.Marketing;
 using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -28,6 +29,8 @@ public static class MembershipModule
         });
         builder.Services.AddOptions<ProgramPolicy>().Bind(builder.Configuration.GetSection("Policy"))
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<UnsubscribeLinks>().Bind(builder.Configuration.GetSection("Marketing"))
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OpsAccountsOptions>().Bind(builder.Configuration.GetSection("Ops"));
         builder.Services.Configure<PasswordHasherOptions>(builder.Configuration.GetSection("PasswordHashing"));
         builder.Services.AddSingleton<IPasswordHasher<object>, PasswordHasher<object>>();
@@ -45,6 +48,7 @@ public static class MembershipModule
         app.MapAuth();
         app.MapProfile();
         app.MapProfileChanges();
+        app.MapUnsubscribe();
         app.MapPasswordReset();
         app.MapWithdrawal();
         app.MapOpsMembers();

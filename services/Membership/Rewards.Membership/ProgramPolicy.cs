@@ -7,12 +7,16 @@ public sealed class ProgramPolicy
 {
     /// <summary>M1: minimum age in years at registration.</summary>
     [Range(0, 120)] public int MinimumAge { get; set; } = 14;
-    /// <summary>M1: the terms version a registrant must accept.</summary>
+    /// <summary>M1: the terms version a registrant must accept until ops publish one that takes effect (POST /ops/terms).</summary>
     [Required] public string CurrentTermsVersion { get; set; } = "2026-01";
     /// <summary>M1: the day the current terms took effect (GET /terms).</summary>
     public DateOnly CurrentTermsEffectiveFrom { get; set; } = new(2026, 1, 1);
     /// <summary>M1: where the current terms can be read (GET /terms); the shop's own page in production.</summary>
     [Required] public string TermsUrl { get; set; } = "https://rewards.example/terms/2026-01";
+    /// <summary>N1: days of notice before new terms take effect …</summary>
+    [Range(0, 365)] public int TermsNoticeDays { get; set; } = 7;
+    /// <summary>… and when the change is unfavourable to members.</summary>
+    [Range(0, 365)] public int UnfavourableTermsNoticeDays { get; set; } = 30;
     /// <summary>Keyed hash for passport numbers (M2). Development default in appsettings.Development.json.</summary>
     [Required, MinLength(16)] public string IdentityHashKey { get; set; } = "";
     /// <summary>M4: failed logins in a row that lock the account …</summary>

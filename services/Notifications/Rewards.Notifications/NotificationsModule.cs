@@ -1,7 +1,10 @@
 using Rewards.Notifications.Features.Dispatch;
 using Rewards.Notifications.Features.Log;
+using Rewards.Notifications.Features.Marketing;
+using Rewards.Notifications.Features.Terms;
 using Rewards.Notifications.Features.Triggers;
 using Rewards.ServiceDefaults.Data;
+using Rewards.ServiceDefaults.Marketing;
 using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Notifications;
@@ -17,7 +20,7 @@ public static class NotificationsModule
             x.AddConsumer<PasswordResetMail>();
             x.AddConsumer<MemberProfileChangedDirectory>();
             x.AddConsumer<MarketingConsentDirectory>();
-            x.AddConsumer<OrderReceiptMail>();
+            x.AddConsumer<PaymentConfirmedMail>();
             x.AddConsumer<OrderReceivedMail>();
             x.AddConsumer<OrderShippedMail>();
             x.AddConsumer<OrderCancelledMail>();
@@ -30,10 +33,15 @@ public static class NotificationsModule
             x.AddConsumer<WithdrawalMail>();
             x.AddConsumer<DisqualificationMail>();
             x.AddConsumer<MemberErasedDirectory>();
+            x.AddConsumer<MemberTierDirectory>();
+            x.AddConsumer<TermsChangeNoticeMails>();
         });
         builder.Services.AddOptions<ProgrammeFigures>().Bind(builder.Configuration.GetSection("Policy")).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<UnsubscribeLinks>().Bind(builder.Configuration.GetSection("Marketing"))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<MailTemplates>();
         builder.Services.AddSingleton<Mailbox>();
         builder.Services.AddHostedService<MailDispatcher>();
         return builder;
@@ -42,6 +50,7 @@ public static class NotificationsModule
     public static WebApplication MapNotificationsEndpoints(this WebApplication app)
     {
         app.MapNotificationLog();
+        app.MapMarketing();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Membership.Domain;
+using Rewards.Membership.Features.Terms;
 using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
@@ -43,6 +44,9 @@ public static class RegistrationEndpoints
         var now = clock.GetUtcNow();
         var rules = policy.Value;
         var phone = request.Phone is null ? null : Identity.NormalizePhone(request.Phone);
+        var tx = await work.BeginAsync(ct);
+        var conn = tx.Connection!;
+        var terms = await TermsEndpoints.InForceAsync(conn, tx, rules, clock, ct);
         var errors = new FieldErrors()
             .Require(Identity.IsValidEmail(request.Email), "email", "A valid e-mail address is required.")
             .Require(request.Password.Length is >= 8 and <= 128, "password", "The password must have 8 to 128 characters.")
@@ -53,7 +57,7 @@ public static class RegistrationEndpoints
             .Require(request.Country.Length == 2 && request.Country.All(char.IsAsciiLetter), "country", "An ISO 3166 two-letter country code is required.")
             .Require(request.Phone is null || phone is not null, "phone", "The phone number must be in international (E.164) form, e.g. +821012345678.")
             .Require(request.PassportNumber is null || request.PassportNumber.Trim().Length is >= 5 and <= 20, "passportNumber", "The passport number must have 5 to 20 characters.")
-            .Require(request.TermsVersion == rules.CurrentTermsVersion, "termsVersion", $"The current terms version is {rules.CurrentTermsVersion}.")
+            .Require(request.TermsVersion == terms.Version, "termsVersion", $"The terms in force are version {terms.Version} (GET /terms).")
             .Require(request.AcceptTerms, "acceptTerms", "The terms must be accepted.")
             .Require(request.ConsentPersonalInfo, "consentPersonalInfo", "Consent to the use of personal information is required.")
             .Require(request.SocialProvider is null || request.SocialProvider.Length is >= 2 and <= 30 && request.SocialProvider.All(char.IsAsciiLetterOrDigit),
@@ -77,8 +81,6 @@ public static class RegistrationEndpoints
             now,
         };
 
-        var tx = await work.BeginAsync(ct);
-        var conn = tx.Connection!;
         // M2/M3: earlier members with this identity, live or erased (then only their hashes are left).
         var matches = (await conn.QueryAsync<(string Status, bool ProblemCustomer)>(new CommandDefinition(
             """

@@ -5,16 +5,20 @@ using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Npgsql;
+using Rewards.ServiceDefaults.Marketing;
 
 namespace Rewards.Notifications.Features.Dispatch;
 
 /// <summary>
 /// Sends due notifications over SMTP (N1) and records the outcome. A transient failure is retried with exponential
 /// back-off; a rejected recipient or too many attempts mark the notification failed (N2). Each message carries
-/// its notification id as Message-ID, so a resend after a crash between send and mark can be recognised.
+/// its notification id as Message-ID, so a resend after a crash between send and mark can be recognised. A marketing
+/// mail whose member opted out after it was written is suppressed, not sent (M10), and every marketing mail carries
+/// the one-click unsubscribe headers (RFC 8058).
 /// </summary>
 public sealed class MailDispatcher(
-    NpgsqlDataSource db, Mailbox queue, TimeProvider clock, IOptions<SmtpOptions> options, IMeterFactory meters, ILogger<MailDispatcher> logger)
+    NpgsqlDataSource db, Mailbox queue, TimeProvider clock, IOptions<SmtpOptions> options, IOptions<UnsubscribeLinks> links, IMeterFactory meters,
+    ILogger<MailDispatcher> logger)
     : BackgroundService
 {
     private const int BatchSize = 50;
@@ -43,9 +47,11 @@ public sealed class MailDispatcher(
         var now = clock.GetUtcNow();
         var due = (await conn.QueryAsync<DueMail>(new CommandDefinition(
             """
-            select id, type, to_address as ToAddress, subject, body, attempts from notifications
-            where status = 'pending' and next_attempt_at <= @now
-            order by next_attempt_at limit @limit for update skip locked
+            select n.id, n.type, n.to_address as ToAddress, n.subject, n.body, n.html_body as HtmlBody, n.attempts, n.member_id as MemberId,
+                   n.marketing, n.marketing and not coalesce(d.marketing_opt_in, false) as OptedOut
+            from notifications n left join member_directory d on n.marketing and d.member_id = n.member_id
+            where n.status = 'pending' and n.next_attempt_at <= @now
+            order by n.next_attempt_at limit @limit for update of n skip locked
             """, new { now, limit = BatchSize }, tx, cancellationToken: ct))).AsList();
         if (due.Count == 0) return 0;
 
@@ -64,13 +70,14 @@ public sealed class MailDispatcher(
         var outcomes = new List<(string Type, string Status)>(due.Count);
         foreach (var mail in due)
         {
-            var (status, error) = connectionError is null ? await SendAsync(client, mail, smtp, ct) : ("retry", connectionError.Message);
+            var (status, error) = mail.OptedOut ? ("suppressed", "the member opted out of marketing mail")
+                : connectionError is null ? await SendAsync(client, mail, smtp, ct) : ("retry", connectionError.Message);
             var attempts = mail.Attempts + 1;
             if (status == "retry" && attempts >= smtp.MaxAttempts) status = "failed";
-            if (status != "sent") logger.LogWarning("Mail {NotificationId} attempt {Attempt}: {Status} ({Error})", mail.Id, attempts, status, error);
+            if (status is "retry" or "failed") logger.LogWarning("Mail {NotificationId} attempt {Attempt}: {Status} ({Error})", mail.Id, attempts, status, error);
             await conn.ExecuteAsync(new CommandDefinition(
                 """
-                update notifications set attempts = @attempts, last_error = @error,
+                update notifications set attempts = case @status when 'suppressed' then attempts else @attempts end, last_error = @error,
                     status = case @status when 'retry' then 'pending' else @status end,
                     sent_at = case @status when 'sent' then @now else sent_at end,
                     next_attempt_at = @next
@@ -87,10 +94,16 @@ public sealed class MailDispatcher(
         return due.Count;
     }
 
-    private static async Task<(string Status, string? Error)> SendAsync(SmtpClient client, DueMail mail, SmtpOptions smtp, CancellationToken ct)
+    private async Task<(string Status, string? Error)> SendAsync(SmtpClient client, DueMail mail, SmtpOptions smtp, CancellationToken ct)
     {
-        var message = new MimeMessage { Subject = mail.Subject, MessageId = $"{mail.Id}@rewards", Body = new TextPart("plain") { Text = mail.Body } };
+        var body = new BodyBuilder { TextBody = mail.Body, HtmlBody = mail.HtmlBody };
+        var message = new MimeMessage { Subject = mail.Subject, MessageId = $"{mail.Id}@rewards", Body = body.ToMessageBody() };
         message.From.Add(new MailboxAddress(smtp.FromName, smtp.From));
+        if (mail is { Marketing: true, MemberId: { } memberId })
+        {
+            message.Headers.Add("List-Unsubscribe", $"<{links.Value.LinkFor(memberId)}>");
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
         try
         {
             message.To.Add(MailboxAddress.Parse(mail.ToAddress));
@@ -102,5 +115,6 @@ public sealed class MailDispatcher(
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException) { return ("retry", ex.Message); }
     }
 
-    private sealed record DueMail(Guid Id, string Type, string ToAddress, string Subject, string Body, int Attempts);
+    private sealed record DueMail(Guid Id, string Type, string ToAddress, string Subject, string Body, string? HtmlBody, int Attempts, Guid? MemberId,
+        bool Marketing, bool OptedOut);
 }

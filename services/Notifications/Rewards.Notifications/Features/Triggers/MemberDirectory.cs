@@ -5,18 +5,18 @@ using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Notifications.Features.Triggers;
 
-/// <summary>Keeps the member's address and name for events that name only the member id.</summary>
+/// <summary>Keeps the member's address and name for events that name only the member id, and what marketing segments by.</summary>
 public sealed class MemberDirectory(IServiceProvider services) : InboxConsumer<MemberRegistered>(services)
 {
     protected override Task HandleAsync(MemberRegistered message, NpgsqlTransaction tx, CancellationToken ct) =>
         tx.Connection!.ExecuteAsync(new CommandDefinition(
             """
-            insert into member_directory (member_id, email, name, marketing_opt_in, updated_at)
-            select @MemberId, @Email, @Name, @MarketingOptIn, @now
+            insert into member_directory (member_id, email, name, country, marketing_opt_in, updated_at)
+            select @MemberId, @Email, @Name, @Country, @MarketingOptIn, @now
             where not exists (select 1 from erased_members where member_id = @MemberId)
-            on conflict (member_id) do update set email = excluded.email, name = excluded.name,
+            on conflict (member_id) do update set email = excluded.email, name = excluded.name, country = excluded.country,
                 marketing_opt_in = excluded.marketing_opt_in, updated_at = excluded.updated_at
-            """, new { message.MemberId, message.Email, message.Name, message.MarketingOptIn, now = Clock.GetUtcNow() },
+            """, new { message.MemberId, message.Email, message.Name, message.Country, message.MarketingOptIn, now = Clock.GetUtcNow() },
             tx, cancellationToken: ct));
 
     public sealed record Entry(string Email, string Name);

@@ -5,13 +5,13 @@ using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Notifications.Features.Triggers;
 
-/// <summary>M1: mails greet the member by the name they use now.</summary>
+/// <summary>M1: mails greet the member by the name they use now; campaigns segment by the country they live in now.</summary>
 public sealed class MemberProfileChangedDirectory(IServiceProvider services) : InboxConsumer<MemberProfileChanged>(services)
 {
     protected override async Task HandleAsync(MemberProfileChanged message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        if (!await DirectoryUpdate.ApplyAsync(tx, message.MemberId, "update member_directory set name = @Name, updated_at = @now where member_id = @MemberId",
-                new { message.MemberId, message.Name, now = Clock.GetUtcNow() }, ct))
+        if (!await DirectoryUpdate.ApplyAsync(tx, message.MemberId, "update member_directory set name = @Name, country = @Country, updated_at = @now where member_id = @MemberId",
+                new { message.MemberId, message.Name, message.Country, now = Clock.GetUtcNow() }, ct))
             Suppress(MemberDirectory.ErasedReason);
     }
 }
@@ -23,6 +23,17 @@ public sealed class MarketingConsentDirectory(IServiceProvider services) : Inbox
     {
         if (!await DirectoryUpdate.ApplyAsync(tx, message.MemberId, "update member_directory set marketing_opt_in = @OptIn, updated_at = @now where member_id = @MemberId",
                 new { message.MemberId, message.OptIn, now = Clock.GetUtcNow() }, ct))
+            Suppress(MemberDirectory.ErasedReason);
+    }
+}
+
+/// <summary>M11/N3: campaigns can address a grade.</summary>
+public sealed class MemberTierDirectory(IServiceProvider services) : InboxConsumer<MemberTierChanged>(services)
+{
+    protected override async Task HandleAsync(MemberTierChanged message, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        if (!await DirectoryUpdate.ApplyAsync(tx, message.MemberId, "update member_directory set tier = @Tier, updated_at = @now where member_id = @MemberId",
+                new { message.MemberId, message.Tier, now = Clock.GetUtcNow() }, ct))
             Suppress(MemberDirectory.ErasedReason);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using Npgsql;
 using Rewards.Contracts.Orders;
@@ -43,15 +42,12 @@ public sealed class OrderReceivedMail(IServiceProvider services, Mailbox mail) :
     protected override async Task HandleAsync(OrderPlaced message, NpgsqlTransaction tx, CancellationToken ct)
     {
         await OrderDirectory.RememberAsync(tx, message.OrderId, message.OrderNumber, message.MemberId, message.CustomerEmail, message.CustomerName, ct);
-        await mail.EnqueueAsync(tx, new Mail(message.OrderId, Type, message.MemberId, message.CustomerEmail,
-            $"We received your order {message.OrderNumber}",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {message.CustomerName},
-
-            we received your order {message.OrderNumber}: goods USD {message.GoodsUsd:0.00}, shipping USD {message.ShippingUsd:0.00},
-            tracking USD {message.TrackingFeeUsd:0.00}{(message.PointsUsed > 0 ? $", {message.PointsUsed:N0} points" : "")}.
-            Amount to pay: USD {message.AmountDueUsd:0.00}.
-            """)), ct);
+        await mail.EnqueueAsync(tx, new Mail(message.OrderId, Type, message.MemberId, message.CustomerEmail, new
+        {
+            Name = message.CustomerName, message.OrderNumber, Goods = MailFormat.Usd(message.GoodsUsd), Shipping = MailFormat.Usd(message.ShippingUsd),
+            TrackingFee = MailFormat.Usd(message.TrackingFeeUsd), message.PointsUsed, Points = MailFormat.Points(message.PointsUsed),
+            AmountDue = MailFormat.Usd(message.AmountDueUsd),
+        }), ct);
         mail.Wake();
     }
 }
@@ -69,12 +65,7 @@ public sealed class OrderShippedMail(IServiceProvider services, Mailbox mail) : 
             return;
         }
         await mail.EnqueueAsync(tx, new Mail(message.OrderId, Type, order.MemberId, order.Email,
-            $"Your order {order.OrderNumber} has shipped",
-            $"""
-            Dear {order.Name},
-
-            your order {order.OrderNumber} has shipped by {message.ShippingMethod}. Tracking number: {message.TrackingNumber}.
-            """), ct);
+            new { order.Name, order.OrderNumber, message.ShippingMethod, message.TrackingNumber }), ct);
         mail.Wake();
     }
 }
@@ -91,16 +82,8 @@ public sealed class OrderCancelledMail(IServiceProvider services, Mailbox mail) 
             Suppress(MemberDirectory.ErasedReason);
             return;
         }
-        var money = message.RefundUsd > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"USD {message.RefundUsd:0.00} will be refunded to your payment method.")
-            : "Nothing was charged.";
         await mail.EnqueueAsync(tx, new Mail(message.OrderId, Type, order.MemberId, order.Email,
-            $"Your order {order.OrderNumber} is cancelled",
-            $"""
-            Dear {order.Name},
-
-            your order {order.OrderNumber} is cancelled. {money} Points used for it are back in your account.
-            """), ct);
+            new { order.Name, order.OrderNumber, Refund = message.RefundUsd > 0 ? MailFormat.Usd(message.RefundUsd) : null }), ct);
         mail.Wake();
     }
 }
@@ -118,13 +101,7 @@ public sealed class OrderRefundedMail(IServiceProvider services, Mailbox mail) :
             return;
         }
         await mail.EnqueueAsync(tx, new Mail(message.RefundId, Type, order.MemberId, order.Email,
-            $"Refund for your order {order.OrderNumber}",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {order.Name},
-
-            USD {message.RefundUsd:0.00} for your order {order.OrderNumber} will be refunded to your payment method.
-            Points earned on that amount are taken back.
-            """)), ct);
+            new { order.Name, order.OrderNumber, Refund = MailFormat.Usd(message.RefundUsd) }), ct);
         mail.Wake();
     }
 }

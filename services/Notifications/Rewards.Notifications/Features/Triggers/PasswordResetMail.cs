@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using Rewards.Contracts.Membership;
 using Rewards.Notifications.Features.Dispatch;
@@ -12,19 +13,10 @@ public sealed class PasswordResetMail(IServiceProvider services, Mailbox mail) :
 
     protected override async Task HandleAsync(PasswordResetRequested message, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await mail.EnqueueAsync(tx, new Mail(message.RequestId, Type, message.MemberId, message.Email,
-            "Resetting your Rewards password",
-            $"""
-            Dear {message.Name},
-
-            somebody, hopefully you, asked to reset the password of your Rewards membership.
-            Your reset code is:
-
-                {message.Token}
-
-            It works once, until {message.ExpiresAt:yyyy-MM-dd HH:mm} UTC. If you did not ask for it, ignore this e-mail:
-            your password stays as it is.
-            """), ct);
+        await mail.EnqueueAsync(tx, new Mail(message.RequestId, Type, message.MemberId, message.Email, new
+        {
+            message.Name, message.Token, ExpiresAt = message.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+        }), ct);
         mail.Wake();
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Notifications.Features.Dispatch;
@@ -8,7 +6,7 @@ using Rewards.ServiceDefaults.Messaging;
 namespace Rewards.Notifications.Features.Triggers;
 
 /// <summary>N1/L6: tells the member that points have expired.</summary>
-public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail, IOptions<ProgrammeFigures> figures) : InboxConsumer<PointsExpired>(services)
+public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail) : InboxConsumer<PointsExpired>(services)
 {
     public const string Type = "points-expired";
 
@@ -20,14 +18,10 @@ public sealed class PointsExpiredMail(IServiceProvider services, Mailbox mail, I
             return;
         }
         // One e-mail per expiry event; the event id is stable across redeliveries (the inbox covers those).
-        await mail.EnqueueAsync(tx, new Mail(message.LotIds.Order().First(), Type, message.MemberId, member.Email,
-            "Some of your points have expired",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {member.Name},
-
-            {message.Points:N0} of your {message.Channel} points reached their expiry date on {message.At:yyyy-MM-dd} and have expired.
-            Points expire {figures.Value.ExpiryMonths} months after they are earned; promotion points on the date their promotion set.
-            """)), ct);
+        await mail.EnqueueAsync(tx, new Mail(message.LotIds.Order().First(), Type, message.MemberId, member.Email, new
+        {
+            member.Name, Points = MailFormat.Points(message.Points), message.Channel, On = MailFormat.Date(message.At),
+        }), ct);
         mail.Wake();
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Notifications.Features.Dispatch;
@@ -18,14 +17,10 @@ public sealed class PointsExpiringSoonMail(IServiceProvider services, Mailbox ma
             Suppress(MemberDirectory.ErasedReason);
             return;
         }
-        await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
-            "Your points expire soon",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {member.Name},
-
-            {message.Points:N0} of your {message.Channel} points will expire on {message.ExpiresOn:yyyy-MM-dd}.
-            Use them before then: they cannot be restored once expired.
-            """)), ct);
+        await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email, new
+        {
+            member.Name, Points = MailFormat.Points(message.Points), message.Channel, ExpiresOn = MailFormat.Date(message.ExpiresOn),
+        }), ct);
         mail.Wake();
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using Npgsql;
 using Rewards.Contracts.Membership;
@@ -20,14 +19,7 @@ public sealed class DormancyWarningMail(IServiceProvider services, Mailbox mail)
             return;
         }
         await mail.EnqueueAsync(tx, new Mail(message.WarningId, Type, message.MemberId, member.Email,
-            "Your membership will become dormant",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {member.Name},
-
-            you have not logged in since {message.LastActivityAt:yyyy-MM-dd}. On {message.DormantAt:yyyy-MM-dd} your membership
-            becomes dormant. Logging in before or after that date keeps it active, with no restriction.
-            A membership that stays dormant for a year is deleted, and its points with it.
-            """)), ct);
+            new { member.Name, LastActivity = MailFormat.Date(message.LastActivityAt), DormantOn = MailFormat.Date(message.DormantAt) }), ct);
         mail.Wake();
     }
 }
@@ -45,14 +37,7 @@ public sealed class DormancyMail(IServiceProvider services, Mailbox mail) : Inbo
             return;
         }
         await mail.EnqueueAsync(tx, new Mail(message.DormancyId, Type, message.MemberId, member.Email,
-            "Your membership is now dormant",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {member.Name},
-
-            as you have not logged in for a year, your membership is now dormant. Log in any time to reactivate it.
-            If you do not log in by {message.ErasureAt:yyyy-MM-dd}, the membership, your personal data and your points
-            will be deleted.
-            """)), ct);
+            new { member.Name, ErasureOn = MailFormat.Date(message.ErasureAt) }), ct);
         mail.Wake();
     }
 }
@@ -69,17 +54,8 @@ public sealed class WithdrawalMail(IServiceProvider services, Mailbox mail) : In
             Suppress(MemberDirectory.ErasedReason);
             return;
         }
-        var points = message.GraceEndsAt > message.At
-            ? string.Create(CultureInfo.InvariantCulture, $"Your points can still be used until {message.GraceEndsAt:yyyy-MM-dd}; after that they are forfeited.")
-            : "Your remaining points have been forfeited.";
         await mail.EnqueueAsync(tx, new Mail(message.MemberId, Type, message.MemberId, member.Email,
-            "Your membership has ended",
-            $"""
-            Dear {member.Name},
-
-            we have received your withdrawal and your membership has ended. {points}
-            Your personal data will then be deleted. You are welcome to join again at any time.
-            """), ct);
+            new { member.Name, GraceEndsOn = message.GraceEndsAt > message.At ? MailFormat.Date(message.GraceEndsAt) : null }), ct);
         mail.Wake();
     }
 }
@@ -98,14 +74,7 @@ public sealed class DisqualificationMail(IServiceProvider services, Mailbox mail
         }
         var eventId = message.DisqualificationId == Guid.Empty ? message.MemberId : message.DisqualificationId;
         await mail.EnqueueAsync(tx, new Mail(eventId, Type, message.MemberId, member.Email,
-            "Your membership has been disqualified",
-            string.Create(CultureInfo.InvariantCulture, $"""
-            Dear {member.Name},
-
-            your membership has been disqualified. Reason: {message.Reason}
-            Member benefits have stopped. Points obtained without authority are forfeited now; any other points can be used
-            until {message.GraceEndsAt:yyyy-MM-dd}. If you believe this is a mistake, please explain it to our help desk.
-            """)), ct);
+            new { member.Name, message.Reason, GraceEndsOn = MailFormat.Date(message.GraceEndsAt) }), ct);
         mail.Wake();
     }
 }

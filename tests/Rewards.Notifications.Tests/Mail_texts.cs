@@ -4,7 +4,7 @@ using Rewards.Contracts.Membership;
 using Rewards.Notifications.Features.Dispatch;
 using Rewards.Testing;
 
-namespace Rewards.EndToEnd.Tests;
+namespace Rewards.Notifications.Tests;
 
 /// <summary>Notifications with another programme's figures, as a shop would configure them for the Ledger too.</summary>
 public sealed class NotificationsWithOtherFigures : IAsyncLifetime
@@ -19,7 +19,7 @@ public sealed class NotificationsWithOtherFigures : IAsyncLifetime
 }
 
 /// <summary>N1: the mails quote the programme's configured figures (L3, L4), not fixed ones.</summary>
-public sealed class Mail_texts_end_to_end(NotificationsWithOtherFigures service) : IClassFixture<NotificationsWithOtherFigures>
+public sealed class Mail_texts(NotificationsWithOtherFigures service) : IClassFixture<NotificationsWithOtherFigures>
 {
     [Fact]
     [Trait("Rule", "N1")]
