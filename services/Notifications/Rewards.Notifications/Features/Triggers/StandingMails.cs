@@ -88,7 +88,7 @@ public sealed class MemberErasedDirectory(IServiceProvider services) : InboxCons
             insert into erased_members (member_id, erased_at) values (@MemberId, @now) on conflict do nothing;
             delete from member_directory where member_id = @MemberId;
             update order_directory set email = '(erased)', name = '(erased)' where member_id = @MemberId;
-            update notifications set to_address = '(erased)', body = '(erased)',
+            update notifications set to_address = '(erased)', body = '(erased)', html_body = null,
                                      status = case when status = 'pending' then 'suppressed' else status end,
                                      last_error = case when status = 'pending' then 'member erased before it was sent' else last_error end
             where member_id = @MemberId or event_id in (select order_id from order_directory where member_id = @MemberId);
