@@ -117,5 +117,10 @@ public sealed record OrderAmended
     public required Guid OrderId { get; init; }
     public Guid? MemberId { get; init; }
     public required string ShippingAddress { get; init; }
+    /// <summary>The order's lines and totals after the change; null from publishers that changed only the address.</summary>
+    public IReadOnlyList<OrderLine>? Lines { get; init; }
+    public decimal? GoodsUsd { get; init; }
+    public decimal? ShippingUsd { get; init; }
+    public decimal? TrackingFeeUsd { get; init; }
     public required DateTimeOffset At { get; init; }
 }

@@ -95,9 +95,15 @@ internal static class PlaceOrderValidation
                 .Require(dutyFree.ResidenceCountry is null || dutyFree.ResidenceCountry.Length == 2, "dutyFree.residenceCountry",
                     "An ISO 3166 two-letter country code, or nothing for the member's own country.");
         }
-        for (var i = 0; i < request.Lines.Count; i++)
+        return CheckLines(errors, request.Lines);
+    }
+
+    /// <summary>The checks of each line, for a new order and an amended one (O3).</summary>
+    public static FieldErrors CheckLines(FieldErrors errors, IReadOnlyList<OrderLineRequest> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
         {
-            var line = request.Lines[i];
+            var line = lines[i];
             errors.Require(line.Quantity > 0, $"lines[{i}].quantity", "The quantity must be at least 1.")
                 .Require(line.UnitPrice > 0 && decimal.Round(line.UnitPrice, 2) == line.UnitPrice, $"lines[{i}].unitPrice", "A positive price with at most two decimals is required.")
                 .Require(line.WeightGrams >= 0, $"lines[{i}].weightGrams", "The weight cannot be negative.")
