@@ -14,6 +14,12 @@ internal static class OpenApiConventions
 
     public static void Apply(OpenApiOptions options)
     {
+        // Money is decimal: say so, so that generated clients do not carry amounts in binary floating point.
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if ((Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) == typeof(decimal)) schema.Format = "decimal";
+            return Task.CompletedTask;
+        });
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Components ??= new OpenApiComponents();
