@@ -104,7 +104,11 @@ public static class HostingExtensions
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         });
-        services.AddOpenApi(OpenApiConventions.Apply);
+        services.AddOpenApi(options =>
+        {
+            OpenApiConventions.Apply(options);
+            ProblemResponses.Apply(options);
+        });
 
         var clockControl = builder.Configuration.GetValue<bool>("Testing:ClockControl");
         if (clockControl && builder.Environment.IsProduction())

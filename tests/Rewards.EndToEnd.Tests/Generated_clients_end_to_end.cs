@@ -28,8 +28,9 @@ public sealed class Generated_clients_end_to_end(RewardsSystem system) : IClassF
         };
         var registered = await membership.MembersPOSTAsync(null, registration, Ct);
         Assert.Equal("active", registered.Status);
-        var duplicate = await Assert.ThrowsAsync<MembershipApiException>(() => membership.MembersPOSTAsync(null, registration, Ct));
-        Assert.Equal((int)HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal(terms.Version, (await membership.TermsGETAsync(Ct)).Version);
+        var duplicate = await Assert.ThrowsAsync<MembershipApiException<Rewards.Clients.Membership.ProblemDetails>>(() => membership.MembersPOSTAsync(null, registration, Ct));
+        Assert.Equal(((int)HttpStatusCode.Conflict, "/problems/duplicate-identity"), (duplicate.StatusCode, duplicate.Result.Type)); // the problem, typed
 
         var token = await membership.TokenAsync(null, new TokenRequest { Email = email, Password = "correct-horse-battery" }, Ct);
         var http = system.Orders.CreateClient();
@@ -37,16 +38,17 @@ public sealed class Generated_clients_end_to_end(RewardsSystem system) : IClassF
         var orders = new OrdersClient(http);
         var placed = await orders.OrdersPOSTAsync(Guid.NewGuid().ToString(), new PlaceOrderRequest
         {
-            Lines = [new OrderLineRequest { Sku = "PC-1", Name = "Photocard set", Quantity = 2, UnitPrice = 12.50m, WeightGrams = 80, ItemType = "normal" }],
-            Currency = "USD", Shipping = new ShippingRequest { Country = "KR", Method = "standard", Address = "Seoul" }, PaymentMethod = "card", PolicyAccepted = true,
+            Lines = [new OrderLineRequest { Sku = "PC-1", Name = "Photocard set", Quantity = 2, UnitPrice = 12.50m, WeightGrams = 80, ItemType = OrderLineRequestItemType.MeetAndGreet, BroadcastAt = DateTimeOffset.UtcNow.AddDays(30) }],
+            Currency = "USD", Shipping = new ShippingRequest { Country = "KR", Method = ShippingRequestMethod.Standard, Address = "Seoul" },
+            PaymentMethod = PlaceOrderRequestPaymentMethod.BankTransfer, PolicyAccepted = true,
         }, Ct);
         Assert.Equal(25.00m, placed.Totals.AmountDue);
 
         Assert.Equal(HttpStatusCode.OK, (await system.ConfirmPaymentAsync(placed.PaymentId, placed.OrderId, 25.00m)).StatusCode);
         var order = await orders.OrdersGETAsync(placed.OrderId, Ct);
-        Assert.Equal((placed.OrderNumber, "processing"), (order.OrderNumber, order.Status));
+        Assert.Equal((placed.OrderNumber, OrderViewStatus.Processing), (order.OrderNumber, order.Status)); // kebab-case values map to the enum
         var profile = await new MembershipClient(WithToken(system.Membership.CreateClient(), token.AccessToken)).MeGETAsync(Ct);
-        Assert.Equal((registered.MemberId, email), (profile.MemberId, profile.Email));
+        Assert.Equal((registered.MemberId, email, MemberProfileStatus.Active), (profile.MemberId, profile.Email, profile.Status));
     }
 
     private static HttpClient WithToken(HttpClient client, string token)

@@ -13,6 +13,9 @@ public sealed class Public_contract(RewardsSystem system) : IClassFixture<Reward
     /// <summary>An operation of the contract: the service, verb and path template, and the fields of its JSON body.</summary>
     public sealed record Operation(string Service, string Verb, string Path, params string[] Fields)
     {
+        /// <summary>The problem types the contract names for this operation's refusals.</summary>
+        public string[] Problems { get; init; } = [];
+
         public override string ToString() => $"{Service} {Verb.ToUpperInvariant()} {Path}";
     }
 
@@ -22,14 +25,14 @@ public sealed class Public_contract(RewardsSystem system) : IClassFixture<Reward
     [
         new("Membership", "get", "/terms"),
         new("Membership", "post", "/members", "email", "password", "name", "birthDate", "country", "phone", "passportNumber", "termsVersion",
-            "acceptTerms", "consentPersonalInfo", "marketingOptIn"),
-        new("Membership", "post", "/auth/token", "email", "password"),
+            "acceptTerms", "consentPersonalInfo", "marketingOptIn") { Problems = ["validation", "duplicate-identity", "registration-refused"] },
+        new("Membership", "post", "/auth/token", "email", "password") { Problems = ["invalid-credentials", "member-suspended", "locked-out"] },
         new("Membership", "post", "/auth/refresh", "refreshToken"),
         new("Membership", "post", "/auth/password-reset", "email"),
-        new("Membership", "post", "/auth/password-reset/confirm", "token", "newPassword"),
+        new("Membership", "post", "/auth/password-reset/confirm", "token", "newPassword") { Problems = ["invalid-reset-token"] },
         new("Membership", "get", "/members/me"),
-        new("Membership", "patch", "/members/me", "name", "phone", "country", "marketingOptIn", "password"),
-        new("Membership", "post", "/members/me/withdrawal", "reason"),
+        new("Membership", "patch", "/members/me", "name", "phone", "country", "marketingOptIn", "password") { Problems = ["login-id-immutable"] },
+        new("Membership", "post", "/members/me/withdrawal", "reason") { Problems = ["withdrawal-negative-balance", "withdrawal-open-orders", "ledger-unavailable"] },
         new("Membership", "get", "/ops/members/{memberId}"),
         new("Membership", "post", "/ops/members/{memberId}/disqualification", "reason", "unauthorizedPostingIds"),
         new("Membership", "post", "/ops/members/{memberId}/reinstatement", "reason"),
@@ -38,27 +41,27 @@ public sealed class Public_contract(RewardsSystem system) : IClassFixture<Reward
         new("Ledger", "get", "/accounts/me"),
         new("Ledger", "get", "/accounts/me/postings"),
         new("Ledger", "get", "/accounts/me/lots"),
-        new("Ledger", "post", "/accounts/me/gifts", "toMemberId", "channel", "points"),
-        new("Ledger", "post", "/accounts/me/transfers", "from", "to", "points"),
+        new("Ledger", "post", "/accounts/me/gifts", "toMemberId", "channel", "points") { Problems = ["insufficient-points", "negative-balance", "invalid-points-unit"] },
+        new("Ledger", "post", "/accounts/me/transfers", "from", "to", "points") { Problems = ["insufficient-points", "negative-balance", "invalid-points-unit"] },
         new("Ledger", "get", "/ops/members/{memberId}/accounts"),
         new("Ledger", "get", "/ops/members/{memberId}/accounts/postings"),
         new("Ledger", "get", "/ops/members/{memberId}/accounts/lots"),
-        new("Ledger", "post", "/ops/members/{memberId}/credits", "channel", "points", "kind", "reason", "expiresAt", "receiptReference", "purchasedAt"),
+        new("Ledger", "post", "/ops/members/{memberId}/credits", "channel", "points", "kind", "reason", "expiresAt", "receiptReference", "purchasedAt") { Problems = ["receipt-already-credited", "missed-earning-too-late"] },
         new("Ledger", "post", "/ops/members/{memberId}/debits", "channel", "points", "reason"),
         new("Ledger", "post", "/ops/promotions", "name", "points", "expiresAt", "memberIds"),
-        new("Ledger", "post", "/ops/members/{memberId}/payoff", "channel", "paidUsd", "paymentReference"),
+        new("Ledger", "post", "/ops/members/{memberId}/payoff", "channel", "paidUsd", "paymentReference") { Problems = ["payoff-amount-mismatch"] },
         new("Ledger", "get", "/ops/verify"),
         new("Ledger", "get", "/ops/liability"),
         new("Ledger", "put", "/ops/exchange-rates/{currency}", "usdPerUnit", "effectiveFrom"),
-        new("Orders", "post", "/orders", "lines", "currency", "shipping", "dutyFree", "points", "paymentMethod", "policyAccepted", "guest"),
+        new("Orders", "post", "/orders", "lines", "currency", "shipping", "dutyFree", "points", "paymentMethod", "policyAccepted", "guest") { Problems = ["validation", "insufficient-points", "group-order-use-help-desk", "duty-free-limit-exceeded", "member-suspended"] },
         new("Orders", "post", "/payments/{paymentId}/confirmation", "orderId", "amount", "status"),
         new("Orders", "get", "/orders"),
         new("Orders", "get", "/orders/{orderId}"),
         new("Orders", "get", "/orders/{orderNumber}"),
-        new("Orders", "patch", "/orders/{orderId}", "lines", "shipping"),
-        new("Orders", "post", "/orders/{orderId}/cancellation", "reason"),
-        new("Orders", "post", "/orders/{orderId}/defect-refunds", "items"),
-        new("Orders", "post", "/ops/orders/{orderId}/{action}"),
+        new("Orders", "patch", "/orders/{orderId}", "lines", "shipping") { Problems = ["order-not-amendable"] },
+        new("Orders", "post", "/orders/{orderId}/cancellation", "reason") { Problems = ["cancellation-window-closed", "order-not-cancellable"] },
+        new("Orders", "post", "/orders/{orderId}/defect-refunds", "items") { Problems = ["defect-claim-too-late", "photo-required"] },
+        new("Orders", "post", "/ops/orders/{orderId}/{action}") { Problems = ["invalid-transition"] },
         new("Orders", "post", "/ops/orders/{orderId}/lost-parcel-refund"),
         new("Notifications", "get", "/ops/notifications"),
         .. Services.SelectMany(s => new Operation[]
@@ -100,6 +103,55 @@ public sealed class Public_contract(RewardsSystem system) : IClassFixture<Reward
         var required = schema.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
         Assert.All(operation.Fields, field => Assert.True(properties.Contains(field), $"{operation}: field {field} is missing"));
         Assert.All(required, field => Assert.True(operation.Fields.Contains(field), $"{operation}: requires {field}, which the contract lacks"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Operations))]
+    public async Task Should_name_every_problem_type_of_the_contract_among_the_operations_responses(Operation operation)
+    {
+        var responses = (await DocumentAsync(operation.Service)).GetProperty("paths").GetProperty(operation.Path).GetProperty(operation.Verb)
+            .GetProperty("responses");
+        var described = string.Join("\n", responses.EnumerateObject().Select(r => r.Value.TryGetProperty("description", out var d) ? d.GetString() : ""));
+        Assert.All(operation.Problems, slug => Assert.Contains($"/problems/{slug}", described, StringComparison.Ordinal));
+        Assert.True(responses.TryGetProperty("503", out _), $"{operation}: the outage answer is not documented");
+    }
+
+    [Fact]
+    public async Task Should_give_every_operation_a_summary_and_every_write_of_the_contract_an_example()
+    {
+        foreach (var service in Services)
+        {
+            var document = await DocumentAsync(service);
+            foreach (var path in document.GetProperty("paths").EnumerateObject())
+                foreach (var verb in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "patch" or "delete"))
+                    Assert.True(verb.Value.TryGetProperty("summary", out var summary) && summary.GetString()!.Length > 0,
+                        $"{service} {verb.Name.ToUpperInvariant()} {path.Name}: no summary");
+        }
+        string[] exampled = ["/members", "/auth/token", "/accounts/me/gifts", "/accounts/me/transfers", "/ops/members/{memberId}/credits", "/orders/{orderId}/defect-refunds"];
+        foreach (var operation in All.Where(o => exampled.Contains(o.Path) && o.Verb == "post"))
+        {
+            var body = (await DocumentAsync(operation.Service)).GetProperty("paths").GetProperty(operation.Path).GetProperty("post").GetProperty("requestBody");
+            Assert.True(body.GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _), $"{operation}: no example");
+        }
+    }
+
+    [Fact]
+    public async Task Should_list_the_values_of_the_contracts_enumerations()
+    {
+        var orders = await DocumentAsync("Orders");
+        Assert.Equal(["card", "bank-transfer", "paypal", "gift-certificate"], Enum(orders, "PlaceOrderRequest", "paymentMethod"));
+        Assert.Equal(["normal", "meet-and-greet", "alcohol", "tobacco"], Enum(orders, "OrderLineRequest", "itemType"));
+        Assert.Contains("missing-photocard", Enum(orders, "DefectItem", "defect"));
+        Assert.Equal(["online", "offline"], Enum(await DocumentAsync("Ledger"), "GiftRequest", "channel"));
+        Assert.Equal(["correction", "promotion", "missed-earning"], Enum(await DocumentAsync("Ledger"), "CreditRequest", "kind"));
+        Assert.Equal(["active", "dormant", "withdrawn", "disqualified", "suspended"], Enum(await DocumentAsync("Membership"), "MemberProfile", "status"));
+        Assert.Equal(["sent", "failed", "suppressed", "pending"], Enum(await DocumentAsync("Notifications"), "NotificationView", "status"));
+    }
+
+    private static List<string> Enum(JsonElement document, string schema, string property)
+    {
+        var field = Resolve(document, document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty(property));
+        return [.. field.GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
     }
 
     [Fact]

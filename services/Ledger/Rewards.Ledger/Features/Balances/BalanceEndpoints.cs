@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,24 +20,31 @@ public sealed record PostingView(Guid PostingId, DateTimeOffset At, string Kind,
 public sealed record PostingsPage(IReadOnlyList<PostingView> Items, string? NextCursor);
 
 /// <summary>A lot with points left: the member's expiry schedule (L5, L6).</summary>
-public sealed record LotView(Guid LotId, string Channel, string Source, DateTimeOffset? EarnedAt, DateTimeOffset? ExpiresAt, long Amount, long Remaining,
-    string Status, bool Transferable);
+public sealed record LotView(Guid LotId, [property: AllowedValues("online", "offline")] string Channel,
+    [property: AllowedValues("purchase", "promotion", "gift", "correction", "missed-earning", "transfer")] string Source,
+    DateTimeOffset? EarnedAt, DateTimeOffset? ExpiresAt, long Amount, long Remaining, [property: AllowedValues("pending", "earned")] string Status, bool Transferable);
 
 public static class BalanceEndpoints
 {
     public static void MapBalances(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
-        me.MapGet("", (ClaimsPrincipal user, BalanceReader balances, CancellationToken ct) => GetAccountsAsync(user.MemberId(), balances, ct));
+        me.MapGet("", (ClaimsPrincipal user, BalanceReader balances, CancellationToken ct) => GetAccountsAsync(user.MemberId(), balances, ct))
+            .WithSummary("The member's balance per channel: balance (negative when in debt, L8), available, pending, held and the next expiry (L5, L6)");
         me.MapGet("/postings", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, string? cursor, int? limit, CancellationToken ct) =>
-            GetPostingsAsync(user.MemberId(), channel, cursor, limit, db, ct));
-        me.MapGet("/lots", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(user.MemberId(), channel, db, ct));
+            GetPostingsAsync(user.MemberId(), channel, cursor, limit, db, ct))
+            .WithSummary("The member's postings, newest first, a page at a time (pass nextCursor as cursor)");
+        me.MapGet("/lots", (ClaimsPrincipal user, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(user.MemberId(), channel, db, ct))
+            .WithSummary("The member's lots with points left: what expires when (L5, L6) and what can be transferred");
 
         var ops = app.MapGroup("/ops/members/{memberId:guid}/accounts").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
-        ops.MapGet("", (Guid memberId, BalanceReader balances, CancellationToken ct) => GetAccountsAsync(memberId, balances, ct));
+        ops.MapGet("", (Guid memberId, BalanceReader balances, CancellationToken ct) => GetAccountsAsync(memberId, balances, ct))
+            .WithSummary("A member's balance per channel, as GET /accounts/me shows it to them");
         ops.MapGet("/postings", (Guid memberId, NpgsqlDataSource db, string? channel, string? cursor, int? limit, CancellationToken ct) =>
-            GetPostingsAsync(memberId, channel, cursor, limit, db, ct));
-        ops.MapGet("/lots", (Guid memberId, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(memberId, channel, db, ct));
+            GetPostingsAsync(memberId, channel, cursor, limit, db, ct))
+            .WithSummary("A member's postings, newest first, a page at a time");
+        ops.MapGet("/lots", (Guid memberId, NpgsqlDataSource db, string? channel, CancellationToken ct) => GetLotsAsync(memberId, channel, db, ct))
+            .WithSummary("A member's lots with points left");
     }
 
     public static async Task<Ok<AccountsView>> GetAccountsAsync(Guid memberId, BalanceReader balances, CancellationToken ct) =>

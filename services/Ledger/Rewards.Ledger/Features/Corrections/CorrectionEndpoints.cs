@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,7 @@ namespace Rewards.Ledger.Features.Corrections;
 
 public sealed record DebitRequest
 {
-    public required string Channel { get; init; }
+    [AllowedValues("online", "offline")] public required string Channel { get; init; }
     public required long Points { get; init; }
     public required string Reason { get; init; }
     /// <summary>L13: when properly awarded points are cancelled, the compensation of equal value (e.g. a voucher number).</summary>
@@ -27,7 +28,7 @@ public sealed record DebitResult(Guid PostingTransactionId, long BalanceAfter);
 
 public sealed record PayoffRequest
 {
-    public required string Channel { get; init; }
+    [AllowedValues("online", "offline")] public required string Channel { get; init; }
     /// <summary>The amount paid in USD; for a payment in KRW give <see cref="Currency"/> and <see cref="PaidAmount"/> instead.</summary>
     public decimal? PaidUsd { get; init; }
     public required string PaymentReference { get; init; }
@@ -44,7 +45,7 @@ public sealed record PromotionRequest
     public required long Points { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
     public required IReadOnlyList<Guid> MemberIds { get; init; }
-    public string Channel { get; init; } = Domain.Channel.Online;
+    [AllowedValues("online", "offline")] public string Channel { get; init; } = Domain.Channel.Online;
 }
 
 public sealed record PromotionResult(Guid CampaignId, int Granted, int AlreadyGranted);
@@ -57,11 +58,17 @@ public static class CorrectionEndpoints
     public static void MapCorrections(this IEndpointRouteBuilder app)
     {
         var ops = app.MapGroup("/ops").WithTags("Ops: accounts").RequireAuthorization(AuthExtensions.OpsPolicy);
-        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync)
+        ops.MapPost("/members/{memberId:guid}/debits", DebitAsync).WithExample("""
+            {"channel": "online", "points": 500, "reason": "Duplicate promotion"}
+            """)
             .WithSummary("Take wrongly earned points back (L13); may leave the balance negative");
-        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync)
+        ops.MapPost("/members/{memberId:guid}/payoff", PayoffAsync).WithExample("""
+            {"channel": "online", "paidUsd": 3.50, "paymentReference": "BANK-778812"}
+            """).Refuses(400, "payoff-amount-mismatch").Refuses(409, "no-negative-balance", "exchange-rate-not-found")
             .WithSummary("Record the payment that clears a negative balance (L15)");
-        ops.MapPost("/promotions", PromoteAsync)
+        ops.MapPost("/promotions", PromoteAsync).WithExample("""
+            {"name": "Spring 2027", "points": 1000, "expiresAt": "2027-06-30T23:59:59Z", "memberIds": ["01935f2e-1111-7cc1-9d4e-3c0f8b6a2d11"]}
+            """)
             .WithSummary("Grant promotion points to a list of members (L19)");
     }
 

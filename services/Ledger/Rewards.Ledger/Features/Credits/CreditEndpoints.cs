@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,10 +14,10 @@ namespace Rewards.Ledger.Features.Credits;
 
 public sealed record CreditRequest
 {
-    public required string Channel { get; init; }
+    [AllowedValues("online", "offline")] public required string Channel { get; init; }
     public required long Points { get; init; }
     /// <summary><c>correction</c>, <c>promotion</c> or <c>missed-earning</c>.</summary>
-    public required string Kind { get; init; }
+    [AllowedValues("correction", "promotion", "missed-earning")] public required string Kind { get; init; }
     public required string Reason { get; init; }
     /// <summary>Required for promotions (L19); others expire 60 months after their earned date.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
@@ -46,7 +47,9 @@ public static class CreditEndpoints
     };
 
     public static void MapCredits(this IEndpointRouteBuilder app) =>
-        app.MapPost("/ops/members/{memberId:guid}/credits", CreditAsync).WithTags("Ops: accounts")
+        app.MapPost("/ops/members/{memberId:guid}/credits", CreditAsync).WithExample("""
+            {"channel": "online", "points": 1200, "kind": "missed-earning", "reason": "Receipt shown at the help desk", "receiptReference": "POS-2027-000123", "purchasedAt": "2027-02-20T14:30:00Z"}
+            """).Refuses(409, "receipt-already-credited", "missed-earning-too-late", "purchase-before-enrolment").WithTags("Ops: accounts")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithBatchedIdempotency()
             .ProducesProblem(StatusCodes.Status409Conflict) // receipt credited before, too late, before enrolment, key reused
             .WithSummary("Credit points to a member: correction (L13), promotion (L19) or missed earning (L12)");

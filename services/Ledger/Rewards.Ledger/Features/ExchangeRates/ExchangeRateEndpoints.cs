@@ -26,7 +26,7 @@ public static class ExchangeRateEndpoints
     {
         var ops = app.MapGroup("/ops/exchange-rates").WithTags("Ops: exchange rates").RequireAuthorization(AuthExtensions.OpsPolicy);
         ops.MapPut("/{currency}", PutAsync).WithSummary("Record a rate (USD per unit) effective from a date");
-        ops.MapGet("/{currency}", GetAsync).WithSummary("The rate in force at a time (default now)");
+        ops.MapGet("/{currency}", GetAsync).Refuses(404, "exchange-rate-not-found").WithSummary("The rate in force at a time (default now)");
         ops.MapGet("", ListAsync).WithSummary("Every recorded rate, the latest effective first (at most 200)");
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace Rewards.Ledger.Features.Spending;
 public sealed record GiftRequest
 {
     public required Guid ToMemberId { get; init; }
-    public required string Channel { get; init; }
+    [AllowedValues("online", "offline")] public required string Channel { get; init; }
     public required long Points { get; init; }
 }
 
@@ -24,8 +25,8 @@ public sealed record GiftResult(Guid GiftId, IReadOnlyList<GiftedLot> Lots);
 
 public sealed record TransferRequest
 {
-    public required string From { get; init; }
-    public required string To { get; init; }
+    [AllowedValues("online", "offline")] public required string From { get; init; }
+    [AllowedValues("online", "offline")] public required string To { get; init; }
     public required long Points { get; init; }
 }
 
@@ -41,9 +42,15 @@ public static class GiftEndpoints
     public static void MapSpending(this IEndpointRouteBuilder app)
     {
         var me = app.MapGroup("/accounts/me").WithTags("Accounts").RequireAuthorization();
-        me.MapPost("/gifts", GiftAsync)
+        me.MapPost("/gifts", GiftAsync).WithExample("""
+            {"toMemberId": "01935f2e-2222-7cc1-9d4e-3c0f8b6a2d11", "channel": "online", "points": 3000}
+            """, """
+            {"giftId": "01935f2e-3333-7cc1-9d4e-3c0f8b6a2d11", "lots": [{"lotId": "01935f2e-4444-7cc1-9d4e-3c0f8b6a2d11", "points": 3000, "expiresAt": "2031-02-01T00:00:00Z"}]}
+            """).Refuses(400, "invalid-points-unit").Refuses(404, "member-not-found").Refuses(409, "insufficient-points", "negative-balance")
             .WithSummary("Gift purchase points to another member of the same channel (L10)");
-        me.MapPost("/transfers", TransferAsync)
+        me.MapPost("/transfers", TransferAsync).WithExample("""
+            {"from": "online", "to": "offline", "points": 5000}
+            """).Refuses(400, "invalid-points-unit").Refuses(409, "insufficient-points", "negative-balance")
             .WithSummary("Move earned points between the online and offline accounts (L11)");
     }
 

@@ -26,9 +26,15 @@ public static class AuthEndpoints
 {
     public static void MapAuth(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/auth/token", IssueTokenAsync).WithTags("Auth").AllowAnonymous()
+        app.MapPost("/auth/token", IssueTokenAsync).WithExample("""
+            {"email": "min-ji@example.com", "password": "correct-horse-battery"}
+            """, """
+            {"accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "tokenType": "Bearer", "expiresIn": 900, "refreshToken": "q7N0cY…"}
+            """).Refuses(401, "invalid-credentials").Refuses(403, "member-suspended").Refuses(423, "locked-out").WithTags("Auth").AllowAnonymous()
             .WithSummary("Log in with e-mail and password (M4); locked for a while after repeated failures");
-        app.MapPost("/auth/refresh", RefreshAsync).WithTags("Auth").AllowAnonymous()
+        app.MapPost("/auth/refresh", RefreshAsync).WithExample("""
+            {"refreshToken": "q7N0cY…"}
+            """).Refuses(401, "invalid-refresh-token").Refuses(403, "member-suspended").WithTags("Auth").AllowAnonymous()
             .WithSummary("Exchange a refresh token (once) for new tokens");
     }
 

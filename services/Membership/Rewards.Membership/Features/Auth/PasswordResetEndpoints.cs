@@ -34,7 +34,7 @@ public static class PasswordResetEndpoints
     {
         app.MapPost("/auth/password-reset", RequestAsync).WithTags("Auth").AllowAnonymous()
             .WithSummary("E-mail a password-reset token (M6); always 202");
-        app.MapPost("/auth/password-reset/confirm", ConfirmAsync).WithTags("Auth").AllowAnonymous()
+        app.MapPost("/auth/password-reset/confirm", ConfirmAsync).Refuses(400, "invalid-reset-token").WithTags("Auth").AllowAnonymous()
             .WithSummary("Set a new password with a reset token (once, before it expires)");
     }
 

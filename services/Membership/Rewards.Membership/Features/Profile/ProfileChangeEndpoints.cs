@@ -28,7 +28,9 @@ public sealed record ChangeProfileRequest
 public static class ProfileChangeEndpoints
 {
     public static void MapProfileChanges(this IEndpointRouteBuilder app) =>
-        app.MapPatch("/members/me", ChangeAsync).WithTags("Profile").RequireAuthorization()
+        app.MapPatch("/members/me", ChangeAsync).WithExample("""
+            {"phone": "+821098765432", "marketingOptIn": false}
+            """).Refuses(400, "login-id-immutable").Refuses(409, "duplicate-identity").WithTags("Profile").RequireAuthorization()
             .WithSummary("Change name, phone, country, passport, marketing consent or password (M1, M10)");
 
     public static async Task<Results<Ok<MemberProfile>, ValidationProblem, ProblemHttpResult>> ChangeAsync(

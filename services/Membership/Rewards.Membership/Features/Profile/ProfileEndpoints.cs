@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,13 +8,15 @@ using Rewards.ServiceDefaults.Http;
 namespace Rewards.Membership.Features.Profile;
 
 public sealed record MemberProfile(
-    Guid MemberId, string Email, string Name, DateOnly BirthDate, string Country, string? Phone, string Status,
+    Guid MemberId, string Email, string Name, DateOnly BirthDate, string Country, string? Phone,
+    [property: AllowedValues("active", "dormant", "withdrawn", "disqualified", "suspended")] string Status,
     string Tier, bool MarketingOptIn, DateTimeOffset RegisteredAt, DateTimeOffset? LastLoginAt);
 
 public static class ProfileEndpoints
 {
     public static void MapProfile(this IEndpointRouteBuilder app) =>
-        app.MapGet("/members/me", GetAsync).WithTags("Profile").RequireAuthorization();
+        app.MapGet("/members/me", GetAsync).WithTags("Profile").RequireAuthorization()
+            .WithSummary("The logged-in member's profile: status, tier and marketing consent (M1, M10, M11)");
 
     public static async Task<Results<Ok<MemberProfile>, ProblemHttpResult>> GetAsync(
         ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)

@@ -34,7 +34,11 @@ public sealed record RegisterMemberResponse(Guid MemberId, string Status);
 public static class RegistrationEndpoints
 {
     public static void MapRegistration(this IEndpointRouteBuilder app) =>
-        app.MapPost("/members", RegisterAsync).WithTags("Registration").AllowAnonymous()
+        app.MapPost("/members", RegisterAsync).WithExample("""
+            {"email": "min-ji@example.com", "password": "correct-horse-battery", "name": "Min-ji Kim", "birthDate": "1995-04-12", "country": "KR", "phone": "+821012345678", "termsVersion": "2026-01", "acceptTerms": true, "consentPersonalInfo": true, "marketingOptIn": true}
+            """, """
+            {"memberId": "01935f2e-1111-7cc1-9d4e-3c0f8b6a2d11", "status": "active"}
+            """).Refuses(403, "registration-refused").Refuses(409, "duplicate-identity").WithTags("Registration").AllowAnonymous()
             .WithSummary("Register a member (M1–M3)");
 
     public static async Task<Results<Created<RegisterMemberResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(

@@ -40,8 +40,8 @@ public static class OpsMemberEndpoints
     {
         var ops = app.MapGroup("/ops/members/{memberId:guid}").WithTags("Ops: members").RequireAuthorization(AuthExtensions.OpsPolicy);
         ops.MapGet("", GetAsync).WithSummary("A member's profile, standing and audit trail");
-        ops.MapPost("/disqualification", DisqualifyAsync).WithSummary("Disqualify a member (M8); unauthorised postings are forfeited at once");
-        ops.MapPost("/reinstatement", ReinstateAsync).WithSummary("Reinstate a disqualified member after an accepted explanation (M8)");
+        ops.MapPost("/disqualification", DisqualifyAsync).Refuses(409, "member-not-disqualifiable").WithSummary("Disqualify a member (M8); unauthorised postings are forfeited at once");
+        ops.MapPost("/reinstatement", ReinstateAsync).Refuses(409, "member-not-disqualified").WithSummary("Reinstate a disqualified member after an accepted explanation (M8)");
         ops.MapPut("/problem-customer", MarkProblemCustomerAsync).WithSummary("Mark a problem customer (M9): login, purchases and benefits suspended");
         ops.MapDelete("/problem-customer", UnmarkProblemCustomerAsync).WithSummary("Lift the problem-customer mark (M9)");
     }

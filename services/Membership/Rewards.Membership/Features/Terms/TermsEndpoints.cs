@@ -35,11 +35,15 @@ public static class TermsEndpoints
 {
     public static void MapTerms(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/terms", GetAsync).WithTags("Registration").AllowAnonymous()
+        app.MapGet("/terms", GetAsync).WithExample(null, """
+            {"version": "2026-01", "effectiveFrom": "2026-01-01", "url": "https://rewards.example/terms/2026-01"}
+            """).WithTags("Registration").AllowAnonymous()
             .WithSummary("The terms version registration requires now (pass it as termsVersion), its effective date and where to read it");
         var ops = app.MapGroup("/ops/terms").WithTags("Ops: terms").RequireAuthorization(AuthExtensions.OpsPolicy);
         ops.MapGet("", ListAsync).WithSummary("Every terms version: the configured first one and those published since, newest first");
-        ops.MapPost("", PublishAsync)
+        ops.MapPost("", PublishAsync).WithExample("""
+            {"version": "2027-03", "effectiveFrom": "2027-03-15", "url": "https://shop.example/terms/2027-03", "summary": "Gifts need six months of validity left.", "unfavourable": false}
+            """).Refuses(409, "terms-version-exists").Refuses(422, "terms-notice-too-short")
             .WithSummary("Publish a new terms version; every member is e-mailed a notice now, at least 7 days (30 when unfavourable) before it takes effect");
     }
 

@@ -23,7 +23,11 @@ public sealed record WithdrawalResponse(DateTimeOffset GraceEndsAt);
 public static class WithdrawalEndpoints
 {
     public static void MapWithdrawal(this IEndpointRouteBuilder app) =>
-        app.MapPost("/members/me/withdrawal", WithdrawAsync).WithTags("Profile").RequireAuthorization()
+        app.MapPost("/members/me/withdrawal", WithdrawAsync).WithExample("""
+            {"reason": "I no longer shop here"}
+            """, """
+            {"graceEndsAt": "2027-04-02T09:00:00Z"}
+            """).Refuses(409, "withdrawal-negative-balance", "withdrawal-open-orders", "withdrawal-not-possible").Refuses(503, "ledger-unavailable").WithTags("Profile").RequireAuthorization()
             .WithSummary("Withdraw from membership (M7)")
             .WithDescription("Refused while the points balance is negative (pay it off first, L15) or while an order is not yet "
                 + "delivered or collected. Points stay usable until graceEndsAt, then are forfeited and personal data is erased.");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -6,7 +7,7 @@ using Rewards.ServiceDefaults.Http;
 namespace Rewards.Notifications.Features.Log;
 
 public sealed record NotificationView(
-    Guid NotificationId, string Type, string To, string Subject, string Status, int Attempts, DateTimeOffset? SentAt, Guid EventId, Guid? MemberId);
+    Guid NotificationId, string Type, string To, string Subject, [property: AllowedValues("sent", "failed", "suppressed", "pending")] string Status, int Attempts, DateTimeOffset? SentAt, Guid EventId, Guid? MemberId);
 
 public static class NotificationLogEndpoints
 {

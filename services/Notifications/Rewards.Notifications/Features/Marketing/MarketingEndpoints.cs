@@ -34,7 +34,9 @@ public static class MarketingEndpoints
     public static void MapMarketing(this IEndpointRouteBuilder app)
     {
         var ops = app.MapGroup("/ops/marketing-mails").WithTags("Ops: marketing").RequireAuthorization(AuthExtensions.OpsPolicy);
-        ops.MapPost("", SendAsync).WithSummary("Send a promotional e-mail to the opted-in members of a segment (M10, N3); answers how many it was written for");
+        ops.MapPost("", SendAsync).WithExample("""
+            {"subject": "Spring sale", "text": "Ten percent off albums.\n\nUntil Sunday.", "countries": ["KR"], "tiers": ["gold"]}
+            """).WithSummary("Send a promotional e-mail to the opted-in members of a segment (M10, N3); answers how many it was written for");
         ops.MapGet("", ListAsync).WithSummary("Campaigns sent, newest first");
     }
 

@@ -46,7 +46,9 @@ public sealed record AmendmentResult(Guid OrderId, string Status, string Shippin
 public static class AmendmentEndpoints
 {
     public static void MapAmendment(this IEndpointRouteBuilder app) =>
-        app.MapPatch("/orders/{orderId:guid}", AmendAsync).WithTags("Orders").RequireAuthorization()
+        app.MapPatch("/orders/{orderId:guid}", AmendAsync).WithExample("""
+            {"lines": [{"sku": "KPOP-ALB-7", "name": "Album, limited edition", "quantity": 1, "unitPrice": 24.99, "weightGrams": 350, "itemType": "normal"}], "shipping": {"country": "US", "method": "ems", "address": "1 Main St, Springfield, IL 62701"}}
+            """).Refuses(409, "order-not-amendable").Refuses(422, "amendment-not-supported", "amendment-raises-amount-due", "group-order-use-help-desk").WithTags("Orders").RequireAuthorization()
             .WithSummary("Change the lines or the shipping while the order is processing (O3)")
             .WithDescription("Totals and shipping are recomputed (O6). An unpaid order owes the new amount; a paid one that now costs less is "
                 + "refunded the difference and the points earned on it are taken back (L7); one that would cost more is refused (422 "

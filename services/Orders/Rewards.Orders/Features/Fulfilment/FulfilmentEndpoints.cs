@@ -22,7 +22,7 @@ public sealed record FulfilmentResult(Guid OrderId, string Status);
 public static class FulfilmentEndpoints
 {
     public static void MapFulfilment(this IEndpointRouteBuilder app) =>
-        app.MapPost("/ops/orders/{orderId:guid}/{action}", ActAsync).WithTags("Ops: fulfilment")
+        app.MapPost("/ops/orders/{orderId:guid}/{action}", ActAsync).Refuses(409, "invalid-transition", "duty-free-pick-up-only").WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy)
             .WithSummary("Move an order along O2: prepare, ship, deliver, pick-up");
 

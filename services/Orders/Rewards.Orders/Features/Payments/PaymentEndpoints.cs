@@ -32,7 +32,9 @@ public static class PaymentEndpoints
     public const string SignatureHeader = "X-Payment-Signature";
 
     public static void MapPayments(this IEndpointRouteBuilder app) =>
-        app.MapPost("/payments/{paymentId:guid}/confirmation", ConfirmAsync).WithTags("Payments").AllowAnonymous()
+        app.MapPost("/payments/{paymentId:guid}/confirmation", ConfirmAsync).WithExample("""
+            {"orderId": "01935f2e-7a10-7cc1-9d4e-3c0f8b6a2d11", "amount": 89.97, "status": "succeeded"}
+            """).Refuses(400, "payment-amount-mismatch", "payment-order-mismatch").Refuses(401, "invalid-signature").WithTags("Payments").AllowAnonymous()
             .Accepts<PaymentConfirmation>("application/json") // read raw, to check its signature; described for clients
             .WithSummary("The payment provider's signed callback (O8); a repeat changes nothing");
 

@@ -1,18 +1,8 @@
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.OpenApi;
-
 namespace Rewards.Orders.Features.Placing;
 
 /// <summary>Example bodies for the OpenAPI document, so a storefront developer sees a complete order at a glance.</summary>
 internal static class OrderExamples
 {
-    public static RouteHandlerBuilder WithRequestExample(this RouteHandlerBuilder endpoint, string json) =>
-        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
-        {
-            if (operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true) media.Example = JsonNode.Parse(json);
-            return Task.CompletedTask;
-        });
-
     public const string PlaceOrder =
         """
         {
@@ -26,6 +16,15 @@ internal static class OrderExamples
           "points": { "channel": "online", "points": 2000 },
           "paymentMethod": "card",
           "policyAccepted": true
+        }
+        """;
+
+    public const string Placed =
+        """
+        {
+          "orderId": "01935f2e-7a10-7cc1-9d4e-3c0f8b6a2d11", "orderNumber": "RW100234", "status": "pending-payment",
+          "totals": { "goods": 88.98, "shipping": 0.00, "trackingFee": 2.99, "pointsUsed": 2000, "pointsValue": 2.00, "amountDue": 89.97 },
+          "paymentId": "01935f2e-7a10-7cc1-9d4e-3c0f8b6a2d12"
         }
         """;
 }

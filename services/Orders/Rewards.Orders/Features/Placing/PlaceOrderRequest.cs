@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Http;
 
@@ -10,14 +11,15 @@ public sealed record OrderLineRequest
     public required int Quantity { get; init; }
     public required decimal UnitPrice { get; init; }
     public int WeightGrams { get; init; }
-    public string ItemType { get; init; } = "normal";
+    [AllowedValues(ItemTypes.Normal, ItemTypes.MeetAndGreet, ItemTypes.Alcohol, ItemTypes.Tobacco)] public string ItemType { get; init; } = "normal";
     public DateTimeOffset? BroadcastAt { get; init; }
 }
 
 public sealed record ShippingRequest
 {
     public required string Country { get; init; }
-    public required string Method { get; init; }
+    /// <summary>Ignored for a duty-free order, which is picked up at the airport.</summary>
+    [AllowedValues(Shipping.Standard, Shipping.Ems)] public required string Method { get; init; }
     public required string Address { get; init; }
 }
 
@@ -47,7 +49,7 @@ public sealed record DutyFreeRequest
 /// <summary>L9: pay part of the goods with earned points of one channel, in units of 10.</summary>
 public sealed record PointsPaymentRequest
 {
-    public required string Channel { get; init; }
+    [AllowedValues("online", "offline")] public required string Channel { get; init; }
     public required long Points { get; init; }
 }
 
@@ -56,7 +58,7 @@ public sealed record PlaceOrderRequest
     public required IReadOnlyList<OrderLineRequest> Lines { get; init; }
     public required string Currency { get; init; }
     public required ShippingRequest Shipping { get; init; }
-    public required string PaymentMethod { get; init; }
+    [AllowedValues("card", "bank-transfer", "paypal", "gift-certificate")] public required string PaymentMethod { get; init; }
     public required bool PolicyAccepted { get; init; }
     public GuestRequest? Guest { get; init; }
     public PointsPaymentRequest? Points { get; init; }

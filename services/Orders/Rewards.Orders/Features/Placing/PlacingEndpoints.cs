@@ -23,11 +23,11 @@ public static class PlacingEndpoints
 {
 
     public static void MapPlacing(this IEndpointRouteBuilder app) =>
-        app.MapPost("/orders", PlaceAsync).WithTags("Orders").AllowAnonymous()
+        app.MapPost("/orders", PlaceAsync).Refuses(400, "invalid-points-unit").Refuses(403, "member-suspended", "social-login-cannot-pay").Refuses(409, "insufficient-points", "negative-balance").Refuses(422, "group-order-use-help-desk", "duty-free-limit-exceeded", "age-restricted-item", "exchange-rate-not-found").Refuses(503, "ledger-unavailable").WithTags("Orders").AllowAnonymous()
             .WithSummary("Place an order as a member (bearer token) or a guest (O1)")
             .WithDescription("Shipping (O6), points (L9: held until payment), duty-free (O7, see the DutyFreeRequest schema) and "
                 + "non-USD prices (O1, converted at the rate in force) are all optional parts of the same request.")
-            .WithRequestExample(OrderExamples.PlaceOrder);
+            .WithExample(OrderExamples.PlaceOrder, OrderExamples.Placed);
 
     public static async Task<Results<Created<PlaceOrderResponse>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrderRequest request, ClaimsPrincipal user, RequestTransaction work, Outbox outbox, PointsHolds holds, TimeProvider clock,

@@ -30,11 +30,13 @@ public static class CancellationEndpoints
 {
     public static void MapCancellation(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/orders/{orderId:guid}/cancellation", CancelAsync).WithTags("Orders").RequireAuthorization()
+        app.MapPost("/orders/{orderId:guid}/cancellation", CancelAsync).WithExample("""
+            {"reason": "Ordered twice"}
+            """).Refuses(409, "cancellation-window-closed", "order-not-cancellable").WithTags("Orders").RequireAuthorization()
             .WithSummary("Cancel one of the member's orders (O4)")
             .WithDescription("Processing: normal items within 24 h of payment, meet-and-greet items until 30 min before the broadcast. "
                 + "Prepared: USD 3.00 per item is kept, the rest refunded. Shipped orders cannot be cancelled.");
-        app.MapPost("/ops/orders/{orderId:guid}/cancellation", CancelAsync).WithTags("Ops: fulfilment")
+        app.MapPost("/ops/orders/{orderId:guid}/cancellation", CancelAsync).Refuses(409, "cancellation-window-closed", "order-not-cancellable").WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("Cancel an order on the buyer's behalf, by the same rules (O4)");
     }
 

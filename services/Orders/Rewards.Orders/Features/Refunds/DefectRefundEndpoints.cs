@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed record DefectItem
 {
     public required string Sku { get; init; }
     /// <summary><c>missing-photocard</c>, <c>missing-poster</c>, <c>missing-autograph</c> or <c>damaged</c>.</summary>
-    public required string Defect { get; init; }
+    [AllowedValues("missing-photocard", "missing-poster", "missing-autograph", "damaged", "missing-photo-card")] public required string Defect { get; init; }
     public required string PhotoReference { get; init; }
 }
 
@@ -48,13 +49,15 @@ public static class DefectRefundEndpoints
 {
     public static void MapRefunds(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/orders/{orderId:guid}/defect-refunds", RequestAsync).WithTags("Orders").RequireAuthorization()
+        app.MapPost("/orders/{orderId:guid}/defect-refunds", RequestAsync).WithExample("""
+            {"items": [{"sku": "KPOP-ALB-7", "defect": "missing-photocard", "photoReference": "photos/2027-03-02/box.jpg"}]}
+            """).Refuses(400, "photo-required").Refuses(409, "defect-claim-too-late", "order-not-delivered", "defect-adjustment-too-large", "nothing-left-to-refund").WithTags("Orders").RequireAuthorization()
             .WithSummary("Claim a refund for defects within 3 days of delivery, with a photo (O5); no refunds for a change of mind");
-        app.MapPost("/ops/orders/{orderId:guid}/defect-refunds", OpsRefundAsync).WithTags("Ops: fulfilment")
+        app.MapPost("/ops/orders/{orderId:guid}/defect-refunds", OpsRefundAsync).Refuses(400, "photo-required").Refuses(409, "defect-claim-too-late", "order-not-delivered", "defect-adjustment-too-large", "nothing-left-to-refund").WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("Refund defects, varying each amount by up to USD 2.00 (O5)");
-        app.MapPost("/ops/orders/{orderId:guid}/lost-parcel-refund", UntraceableAsync).WithTags("Ops: fulfilment")
+        app.MapPost("/ops/orders/{orderId:guid}/lost-parcel-refund", UntraceableAsync).Refuses(409, "order-not-in-transit", "parcel-still-traceable").WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("Refund a shipped parcel that could not be traced for 3 months (O4)");
-        app.MapPost("/ops/orders/{orderId:guid}/untraceable-refund", UntraceableAsync).WithTags("Ops: fulfilment")
+        app.MapPost("/ops/orders/{orderId:guid}/untraceable-refund", UntraceableAsync).Refuses(409, "order-not-in-transit", "parcel-still-traceable").WithTags("Ops: fulfilment")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithSummary("The same as lost-parcel-refund, by its first name");
     }
 

@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Rewards.Orders.Domain;
 using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Orders.Features.Viewing;
@@ -11,7 +13,7 @@ public sealed record StatusChange(string Status, DateTimeOffset At, string? Reas
 public sealed record OrderLineView(string Sku, string Name, int Quantity, decimal UnitPrice, int WeightGrams, string ItemType);
 
 public sealed record OrderView(
-    Guid OrderId, string OrderNumber, string Status, string Currency, decimal Goods, decimal Shipping, decimal TrackingFee,
+    Guid OrderId, string OrderNumber, [property: AllowedValues(OrderStatus.PendingPayment, OrderStatus.Processing, OrderStatus.Prepared, OrderStatus.Complete, OrderStatus.Delivered, OrderStatus.PickedUp, OrderStatus.Cancelled, OrderStatus.Refunded)] string Status, string Currency, decimal Goods, decimal Shipping, decimal TrackingFee,
     decimal AmountDue, long PointsUsed, decimal PointsValue, string ShippingMethod, DateTimeOffset PlacedAt, DateTimeOffset? PaidAt, DateTimeOffset? DeliveredAt)
 {
     public IReadOnlyList<OrderLineView> Lines { get; set; } = [];
@@ -21,7 +23,7 @@ public sealed record OrderView(
 
 public sealed record RefundView(Guid RefundId, string Kind, decimal AmountUsd, DateTimeOffset At);
 
-public sealed record OrderSummary(Guid OrderId, string OrderNumber, string Status, decimal Goods, decimal AmountDue, DateTimeOffset PlacedAt);
+public sealed record OrderSummary(Guid OrderId, string OrderNumber, [property: AllowedValues(OrderStatus.PendingPayment, OrderStatus.Processing, OrderStatus.Prepared, OrderStatus.Complete, OrderStatus.Delivered, OrderStatus.PickedUp, OrderStatus.Cancelled, OrderStatus.Refunded)] string Status, decimal Goods, decimal AmountDue, DateTimeOffset PlacedAt);
 
 public static class ViewingEndpoints
 {
