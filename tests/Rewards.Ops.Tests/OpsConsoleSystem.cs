@@ -77,13 +77,13 @@ public sealed class OpsConsoleSystem : IAsyncLifetime
     }
 
     /// <summary>Registers a member through Membership's API, as a storefront would; returns the member id.</summary>
-    public async Task<Guid> RegisterAsync(string email, string name, CancellationToken ct)
+    public async Task<Guid> RegisterAsync(string email, string name, CancellationToken ct, bool marketingOptIn = false)
     {
         using var membership = Membership.CreateClient();
         var registered = await membership.PostAsJsonAsync("/members", new
         {
             email, password = "correct-horse-battery", name, birthDate = "1990-01-02", country = "KR",
-            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn = false,
+            termsVersion = "2026-01", acceptTerms = true, consentPersonalInfo = true, marketingOptIn,
         }, ct);
         registered.EnsureSuccessStatusCode();
         return (await registered.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("memberId").GetGuid();

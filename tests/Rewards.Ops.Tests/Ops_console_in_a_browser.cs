@@ -153,6 +153,47 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
     }
 
     [Fact]
+    [Trait("Rule", "N1")]
+    [Trait("Rule", "M10")]
+    public async Task Should_publish_terms_and_send_a_campaign_from_the_communications_page()
+    {
+        var email = $"fan-{Guid.NewGuid():N}@example.com";
+        var memberId = await system.RegisterAsync(email, "Ha-rin Yoo", Ct, marketingOptIn: true);
+        Assert.True(await Rewards.Testing.Eventually.TrueAsync(async () => (await MailSink.ToAsync(email)).Count >= 1, TimeSpan.FromSeconds(30)),
+            "Notifications knows the member (the welcome mail went out)");
+        var page = await system.NewPageAsync();
+        await OpsConsoleSystem.LogInAsync(page);
+        await page.GotoAsync("/communications");
+
+        var version = $"v-{Guid.NewGuid():N}"[..10];
+        var effective = DateTime.UtcNow.AddDays(10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var terms = page.Locator("#publish-terms");
+        await terms.GetByLabel("Version").FillAsync(version);
+        await terms.GetByLabel("Effective from").FillAsync(effective);
+        await terms.GetByLabel("Where to read them").FillAsync("https://shop.example/terms/next");
+        await terms.GetByLabel("Summary").FillAsync("Points expire after 60 months, as before; the help desk moves.");
+        await terms.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Terms {version} published, in force from {effective}");
+        await Assertions.Expect(page.Locator("#terms")).ToContainTextAsync(version);
+
+        var subject = $"Fan meeting {Guid.NewGuid():N}"[..20];
+        var campaign = page.Locator("#send-campaign");
+        await campaign.GetByLabel("Subject").FillAsync(subject);
+        await campaign.GetByLabel("Countries").FillAsync("KR");
+        await campaign.GetByLabel("Text").FillAsync("Tickets for members first.\n\nFrom Monday.");
+        await campaign.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Campaign \"{subject}\" written for");
+        await Assertions.Expect(page.Locator("#campaigns")).ToContainTextAsync(subject);
+        await OpsConsoleSystem.ScreenshotAsync(page, "communications");
+
+        Assert.True(await Rewards.Testing.Eventually.TrueAsync(async () =>
+        {
+            var mails = await MailSink.ToAsync(email);
+            return mails.Any(m => m.Subject == subject) && mails.Any(m => m.Subject == $"Our terms change on {effective}");
+        }, TimeSpan.FromSeconds(30)), $"member {memberId} got the campaign and the terms notice");
+    }
+
+    [Fact]
     [Trait("Rule", "M1")]
     public async Task Should_find_a_member_by_e_mail_and_show_balance_orders_and_mails_as_the_services_have_them()
     {
