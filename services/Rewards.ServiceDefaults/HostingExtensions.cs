@@ -104,11 +104,6 @@ public static class HostingExtensions
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         });
-        services.AddOpenApi(options =>
-        {
-            OpenApiConventions.Apply(options);
-            ProblemResponses.Apply(options);
-        });
 
         var clockControl = builder.Configuration.GetValue<bool>("Testing:ClockControl");
         if (clockControl && builder.Environment.IsProduction())

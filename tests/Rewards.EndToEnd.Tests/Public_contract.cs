@@ -148,6 +148,22 @@ public sealed class Public_contract(RewardsSystem system) : IClassFixture<Reward
         Assert.Equal(["sent", "failed", "suppressed", "pending"], Enum(await DocumentAsync("Notifications"), "NotificationView", "status"));
     }
 
+    [Theory]
+    [InlineData("Membership", "RegisterMemberRequest")]
+    [InlineData("Membership", "TokenResponse")]
+    [InlineData("Orders", "PlaceOrderRequest")]
+    [InlineData("Orders", "OrderLineRequest")]
+    [InlineData("Orders", "OrderTotals")]
+    [InlineData("Ledger", "ChannelBalance")]
+    [InlineData("Ledger", "GiftRequest")]
+    public async Task Should_describe_every_field_of_the_main_request_and_answer_types(string service, string schema)
+    {
+        var properties = (await DocumentAsync(service)).GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties");
+        // A field of another schema's type is described by that schema.
+        Assert.All(properties.EnumerateObject().Where(p => !p.Value.TryGetProperty("$ref", out _) && !p.Value.TryGetProperty("oneOf", out _)), p => Assert.True(
+            p.Value.TryGetProperty("description", out var d) && d.GetString()!.Length > 0, $"{service} {schema}.{p.Name}: no description"));
+    }
+
     private static List<string> Enum(JsonElement document, string schema, string property)
     {
         var field = Resolve(document, document.GetProperty("components").GetProperty("schemas").GetProperty(schema).GetProperty("properties").GetProperty(property));

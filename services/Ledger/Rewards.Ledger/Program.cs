@@ -1,8 +1,10 @@
 using Rewards.Ledger;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("ledger");
+builder.Services.AddOpenApi(options => OpenApiConventions.Apply(options));
 builder.AddLedger();
 
 var app = builder.Build();

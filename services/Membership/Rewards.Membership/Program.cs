@@ -1,8 +1,10 @@
 using Rewards.Membership;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("membership");
+builder.Services.AddOpenApi(options => OpenApiConventions.Apply(options));
 builder.AddMembership();
 
 var app = builder.Build();

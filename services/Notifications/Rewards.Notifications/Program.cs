@@ -1,8 +1,10 @@
 using Rewards.Notifications;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("notifications");
+builder.Services.AddOpenApi(options => OpenApiConventions.Apply(options));
 builder.AddNotifications();
 
 var app = builder.Build();

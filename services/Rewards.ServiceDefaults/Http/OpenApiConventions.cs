@@ -9,12 +9,18 @@ namespace Rewards.ServiceDefaults.Http;
 /// What every service's OpenAPI document says the same way: the bearer scheme and which operations need it, and the
 /// <c>Idempotency-Key</c> header every POST, PUT and PATCH takes (IdempotencyMiddleware).
 /// </summary>
-internal static class OpenApiConventions
+public static class OpenApiConventions
 {
     public const string BearerScheme = "Bearer";
 
+    /// <summary>
+    /// Every service's document: call <c>builder.Services.AddOpenApi(options => OpenApiConventions.Apply(options))</c> (a lambda: the generator does not intercept a method group) in the service's own
+    /// project, where the OpenAPI source generator turns that project's XML doc comments into descriptions (it
+    /// intercepts the AddOpenApi call of the project it compiles).
+    /// </summary>
     public static void Apply(OpenApiOptions options)
     {
+        ProblemResponses.Apply(options);
         // Money is decimal: say so, so that generated clients do not carry amounts in binary floating point.
         options.AddSchemaTransformer((schema, context, _) =>
         {

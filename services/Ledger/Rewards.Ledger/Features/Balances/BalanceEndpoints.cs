@@ -8,13 +8,29 @@ using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Ledger.Features.Balances;
 
+/// <param name="At">When the next points expire (L5).</param>
+/// <param name="Points">How many expire then.</param>
 public sealed record NextExpiry(DateTimeOffset At, long Points);
 
-/// <summary><see cref="Balance"/> is earned points minus debt; <see cref="Available"/> is what can be spent now.</summary>
+/// <summary>One channel's account.</summary>
+/// <param name="Channel">online or offline.</param>
+/// <param name="Balance">Earned points minus debt; negative when a refund took back more than was left (L8).</param>
+/// <param name="Available">What can be spent now: earned, not held, not in debt.</param>
+/// <param name="Pending">Points earned on purchases not yet activated (L4).</param>
+/// <param name="Held">Points held for orders awaiting payment (L9).</param>
+/// <param name="NextExpiry">The next expiry, or null when nothing expires.</param>
 public sealed record ChannelBalance(string Channel, long Balance, long Available, long Pending, long Held, NextExpiry? NextExpiry);
 
 public sealed record AccountsView(Guid MemberId, IReadOnlyList<ChannelBalance> Accounts);
 
+/// <summary>One line of the member's statement.</summary>
+/// <param name="PostingId">The posting's id.</param>
+/// <param name="At">When it was posted.</param>
+/// <param name="Kind">What happened, e.g. earn-pending, redeem, clawback, expire, gift, correction.</param>
+/// <param name="Bucket">Which part of the account it moved: earned (negative when in debt), pending or held.</param>
+/// <param name="Amount">Points, positive in and negative out.</param>
+/// <param name="BalanceAfter">The account's balance after it.</param>
+/// <param name="Reference">What it was for: an order, a gift, a promotion, a job run.</param>
 public sealed record PostingView(Guid PostingId, DateTimeOffset At, string Kind, string Bucket, long Amount, long BalanceAfter, string Reference);
 
 public sealed record PostingsPage(IReadOnlyList<PostingView> Items, string? NextCursor);

@@ -14,10 +14,13 @@ namespace Rewards.Ledger.Features.Credits;
 
 public sealed record CreditRequest
 {
+    /// <summary>The account credited.</summary>
     [AllowedValues("online", "offline")] public required string Channel { get; init; }
+    /// <summary>A positive number of points.</summary>
     public required long Points { get; init; }
     /// <summary><c>correction</c>, <c>promotion</c> or <c>missed-earning</c>.</summary>
     [AllowedValues("correction", "promotion", "missed-earning")] public required string Kind { get; init; }
+    /// <summary>Why, for the audit trail; shown to the member in the statement.</summary>
     public required string Reason { get; init; }
     /// <summary>Required for promotions (L19); others expire 60 months after their earned date.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }

@@ -14,8 +14,11 @@ namespace Rewards.Ledger.Features.Spending;
 
 public sealed record GiftRequest
 {
+    /// <summary>The member who receives the points.</summary>
     public required Guid ToMemberId { get; init; }
+    /// <summary>The account the points come from.</summary>
     [AllowedValues("online", "offline")] public required string Channel { get; init; }
+    /// <summary>In units of 10 (L9).</summary>
     public required long Points { get; init; }
 }
 
@@ -25,8 +28,11 @@ public sealed record GiftResult(Guid GiftId, IReadOnlyList<GiftedLot> Lots);
 
 public sealed record TransferRequest
 {
+    /// <summary>The channel the points leave.</summary>
     [AllowedValues("online", "offline")] public required string From { get; init; }
+    /// <summary>The other channel.</summary>
     [AllowedValues("online", "offline")] public required string To { get; init; }
+    /// <summary>In units of 10.</summary>
     public required long Points { get; init; }
 }
 

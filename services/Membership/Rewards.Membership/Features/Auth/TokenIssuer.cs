@@ -7,6 +7,10 @@ using Rewards.ServiceDefaults.Http;
 namespace Rewards.Membership.Features.Auth;
 
 /// <summary><see cref="RefreshToken"/> is null for ops logins, which are not renewed.</summary>
+/// <param name="AccessToken">JWT to send as Authorization: Bearer …</param>
+/// <param name="TokenType">Bearer.</param>
+/// <param name="ExpiresIn">Seconds the access token is valid.</param>
+/// <param name="RefreshToken">Single-use token for POST /auth/refresh (30 days for members, 12 h for ops).</param>
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string? RefreshToken = null);
 
 /// <summary>Signs the access tokens every service validates (HMAC-SHA256, settings under "Jwt").</summary>

@@ -14,21 +14,34 @@ namespace Rewards.Membership.Features.Registration;
 
 public sealed record RegisterMemberRequest
 {
+    /// <summary>The login ID, unique whatever its case; it can never change (M1).</summary>
     public required string Email { get; init; }
+    /// <summary>8 to 128 characters.</summary>
     public required string Password { get; init; }
+    /// <summary>As the member wants to be addressed in mails.</summary>
     public required string Name { get; init; }
+    /// <summary>yyyy-MM-dd; members must be at least 14 (Policy:MinimumAge).</summary>
     public required DateOnly BirthDate { get; init; }
+    /// <summary>ISO 3166 two-letter code of the country the member lives in.</summary>
     public required string Country { get; init; }
+    /// <summary>Optional, international (E.164) form, e.g. +821012345678; one member per phone number (M2).</summary>
     public string? Phone { get; init; }
+    /// <summary>Optional; needed for duty-free orders and the offline card. Kept only as a keyed hash (M2).</summary>
     public string? PassportNumber { get; init; }
+    /// <summary>The version GET /terms names; any other is refused.</summary>
     public required string TermsVersion { get; init; }
+    /// <summary>Must be true.</summary>
     public required bool AcceptTerms { get; init; }
+    /// <summary>Consent to the use of personal information; must be true.</summary>
     public required bool ConsentPersonalInfo { get; init; }
+    /// <summary>Promotional e-mail wanted (M10); can be changed at any time.</summary>
     public bool MarketingOptIn { get; init; }
     /// <summary>Set by storefronts that register the member through a social network's sign-in, e.g. "google" (O8).</summary>
     public string? SocialProvider { get; init; }
 }
 
+/// <param name="MemberId">The new member's id, also their membership number.</param>
+/// <param name="Status">active.</param>
 public sealed record RegisterMemberResponse(Guid MemberId, string Status);
 
 public static class RegistrationEndpoints

@@ -6,26 +6,37 @@ namespace Rewards.Orders.Features.Placing;
 
 public sealed record OrderLineRequest
 {
+    /// <summary>The shop's article number.</summary>
     public required string Sku { get; init; }
+    /// <summary>As shown to the customer.</summary>
     public required string Name { get; init; }
+    /// <summary>At least 1.</summary>
     public required int Quantity { get; init; }
+    /// <summary>In the order's currency, at most two decimals.</summary>
     public required decimal UnitPrice { get; init; }
+    /// <summary>Per unit; the parcel's weight decides standard or EMS (O6).</summary>
     public int WeightGrams { get; init; }
+    /// <summary>normal, meet-and-greet (needs BroadcastAt), alcohol or tobacco (age-restricted).</summary>
     [AllowedValues(ItemTypes.Normal, ItemTypes.MeetAndGreet, ItemTypes.Alcohol, ItemTypes.Tobacco)] public string ItemType { get; init; } = "normal";
+    /// <summary>Meet-and-greet items: when the broadcast starts (O4 cancellation window).</summary>
     public DateTimeOffset? BroadcastAt { get; init; }
 }
 
 public sealed record ShippingRequest
 {
+    /// <summary>ISO 3166 two-letter code; within the home country shipping and tracking are free (O6).</summary>
     public required string Country { get; init; }
     /// <summary>Ignored for a duty-free order, which is picked up at the airport.</summary>
     [AllowedValues(Shipping.Standard, Shipping.Ems)] public required string Method { get; init; }
+    /// <summary>The delivery address.</summary>
     public required string Address { get; init; }
 }
 
 public sealed record GuestRequest
 {
+    /// <summary>Where the order's mails go, and with the order number how the guest finds the order.</summary>
     public required string Email { get; init; }
+    /// <summary>As the guest wants to be addressed.</summary>
     public required string Name { get; init; }
 }
 
@@ -49,19 +60,29 @@ public sealed record DutyFreeRequest
 /// <summary>L9: pay part of the goods with earned points of one channel, in units of 10.</summary>
 public sealed record PointsPaymentRequest
 {
+    /// <summary>The account the points come from.</summary>
     [AllowedValues("online", "offline")] public required string Channel { get; init; }
+    /// <summary>In units of 10; 1,000 points pay USD 1 (Policy:PointsPerUsd).</summary>
     public required long Points { get; init; }
 }
 
 public sealed record PlaceOrderRequest
 {
+    /// <summary>What is ordered; at most Policy:MaxItemsPerOrder items in all (larger orders go through the help desk).</summary>
     public required IReadOnlyList<OrderLineRequest> Lines { get; init; }
+    /// <summary>ISO 4217 code of the prices, e.g. USD or KRW; converted to USD at the rate in force.</summary>
     public required string Currency { get; init; }
+    /// <summary>Where and how the parcel goes.</summary>
     public required ShippingRequest Shipping { get; init; }
+    /// <summary>card, bank-transfer, paypal or gift-certificate (which earns no points).</summary>
     [AllowedValues("card", "bank-transfer", "paypal", "gift-certificate")] public required string PaymentMethod { get; init; }
+    /// <summary>The shop's order policy was accepted; must be true.</summary>
     public required bool PolicyAccepted { get; init; }
+    /// <summary>For guests only: their e-mail and name. Members send their bearer token instead.</summary>
     public GuestRequest? Guest { get; init; }
+    /// <summary>Members only: pay part of the goods with points, held until payment (L9).</summary>
     public PointsPaymentRequest? Points { get; init; }
+    /// <summary>A duty-free order, picked up at the departure airport (O7).</summary>
     public DutyFreeRequest? DutyFree { get; init; }
 }
 

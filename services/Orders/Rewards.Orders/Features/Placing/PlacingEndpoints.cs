@@ -15,8 +15,20 @@ using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Orders.Features.Placing;
 
+/// <summary>An order's money, all in USD.</summary>
+/// <param name="Goods">The lines' total in USD.</param>
+/// <param name="Shipping">Shipping cost in USD (O6).</param>
+/// <param name="TrackingFee">Tracking fee in USD (O6).</param>
+/// <param name="PointsUsed">Points paying for part of the goods.</param>
+/// <param name="PointsValue">What those points are worth in USD.</param>
+/// <param name="AmountDue">What is left to pay in USD.</param>
 public sealed record OrderTotals(decimal Goods, decimal Shipping, decimal TrackingFee, long PointsUsed, decimal PointsValue, decimal AmountDue);
 
+/// <param name="OrderId">The order's id.</param>
+/// <param name="OrderNumber">The number customers quote (guests find their order with it).</param>
+/// <param name="Status">pending-payment, or processing when points paid for everything.</param>
+/// <param name="Totals">The order's money.</param>
+/// <param name="PaymentId">For the payment provider's callback, POST /payments/{paymentId}/confirmation.</param>
 public sealed record PlaceOrderResponse(Guid OrderId, string OrderNumber, string Status, OrderTotals Totals, Guid PaymentId);
 
 public static class PlacingEndpoints
