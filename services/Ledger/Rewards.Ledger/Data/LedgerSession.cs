@@ -21,12 +21,7 @@ namespace Rewards.Ledger.Data;
 public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeOffset now)
 {
     private readonly Dictionary<(Guid, string), Book> _books = [];
-    private readonly List<LotRow> _newLots = [];
-    private readonly HashSet<LotRow> _changedLots = [];
-    private readonly List<PostingRow> _postings = [];
-    private readonly List<AllocationRow> _allocations = [];
-    private readonly List<object> _events = [];
-    private readonly List<NpgsqlBatchCommand> _alsoSaved = [];
+    private readonly PendingWrites _writes = new();
     private readonly HashSet<(Guid, string)> _keys = [];
     private bool _locked;
 
@@ -40,10 +35,9 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
 
     /// <summary>
     /// Locks (creating when missing) the accounts of every (member, channel) in <paramref name="keys"/> in one statement,
-    /// ordered by account id. Call once per session, before any change. With <paramref name="loadLots"/> the earned lots
-    /// with points left are loaded, and those already past their expiry are expired first (L6).
+    /// ordered by account id. Call once per session, before any change.
     /// </summary>
-    public async Task LockAsync(IEnumerable<(Guid MemberId, string Channel)> keys, bool loadLots, CancellationToken ct)
+    public async Task LockAsync(IEnumerable<(Guid MemberId, string Channel)> keys, CancellationToken ct)
     {
         if (_locked) throw new InvalidOperationException("A session locks its accounts once, so locks are always taken in id order");
         _locked = true;
@@ -74,8 +68,16 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                 Held = group.Single(a => a.Bucket == Buckets.Held),
             };
         }
-        if (!loadLots) return;
+    }
 
+    /// <summary>
+    /// Loads the earned lots with points left of every locked account, for operations that take points out of lots
+    /// (FIFO, L5). Lots past their date are loaded too: <see cref="ExpireDueLots"/> takes them out.
+    /// </summary>
+    public async Task LoadLotsAsync(CancellationToken ct)
+    {
+        var members = _books.Keys.Select(k => k.Item1).ToArray();
+        var channels = _books.Keys.Select(k => k.Item2).ToArray();
         var lots = await Connection.QueryAsync<LotRow>(new CommandDefinition(
             """
             select l.id, l.member_id as MemberId, l.channel, l.source, l.reference, l.amount, l.remaining, l.status,
@@ -85,6 +87,11 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
             where l.status = 'earned' and l.remaining > 0
             """, new { members, channels }, tx, cancellationToken: ct));
         foreach (var lot in lots) _books[(lot.MemberId, lot.Channel)].Lots.Add(lot);
+    }
+
+    /// <summary>L6: before points are spent or counted, the loaded lots past their date lose what is left to breakage.</summary>
+    public void ExpireDueLots()
+    {
         foreach (var book in _books.Values) ExpireDue(book);
     }
 
@@ -102,7 +109,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     {
         var book = Book(memberId, channel);
         var loaded = book.Lots.FirstOrDefault(l => l.Source == source && l.Reference == reference && l.OriginLotId is null)
-                     ?? _newLots.FirstOrDefault(l => l.MemberId == memberId && l.Channel == channel && l.Source == source && l.Reference == reference);
+                     ?? _writes.NewLots.FirstOrDefault(l => l.MemberId == memberId && l.Channel == channel && l.Source == source && l.Reference == reference);
         if (loaded is not null) return loaded;
         var lot = await Connection.QuerySingleOrDefaultAsync<LotRow>(new CommandDefinition(
             """
@@ -121,7 +128,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         var missing = new List<Guid>();
         foreach (var id in ids.Distinct())
         {
-            var known = _books.Values.SelectMany(b => b.Lots).Concat(_newLots).Concat(_changedLots).FirstOrDefault(l => l.Id == id);
+            var known = _books.Values.SelectMany(b => b.Lots).Concat(_writes.NewLots).Concat(_writes.ChangedLots).FirstOrDefault(l => l.Id == id);
             if (known is not null) result[id] = known;
             else missing.Add(id);
         }
@@ -162,7 +169,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                 account.Balance += leg.Amount;
                 account.LastSeq++;
                 account.Changed = true;
-                _postings.Add(new PostingRow(Guid.CreateVersion7(), transactionId, account.Id, account.LastSeq, entry.Kind, leg.Amount,
+                _writes.Postings.Add(new PostingRow(Guid.CreateVersion7(), transactionId, account.Id, account.LastSeq, entry.Kind, leg.Amount,
                     account.Balance, entry.At, entry.Reference, entry.IdempotencyKey, entry.CausedBy, entry.LotId));
                 if (account.Bucket == Buckets.Earned && before >= 0 && account.Balance < 0)
                 {
@@ -171,7 +178,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
             }
             else
             {
-                _postings.Add(new PostingRow(Guid.CreateVersion7(), transactionId, leg.AccountId, null, entry.Kind, leg.Amount,
+                _writes.Postings.Add(new PostingRow(Guid.CreateVersion7(), transactionId, leg.AccountId, null, entry.Kind, leg.Amount,
                     null, entry.At, entry.Reference, entry.IdempotencyKey, entry.CausedBy, entry.LotId));
             }
         }
@@ -180,7 +187,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
 
     /// <summary>The id of the posting that transaction <paramref name="transactionId"/> made on <paramref name="account"/>.</summary>
     public Guid PostingIdOf(Guid transactionId, Account account) =>
-        _postings.First(p => p.TransactionId == transactionId && p.AccountId == account.Id).Id;
+        _writes.Postings.First(p => p.TransactionId == transactionId && p.AccountId == account.Id).Id;
 
     public LotRow AddLot(Book book, LotSource source, string reference, long amount, string status, DateTimeOffset? earnedAt,
         DateTimeOffset? expiresAt, bool transferable, Guid? originLotId = null, DateTimeOffset? activateAfter = null)
@@ -191,14 +198,14 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
             Reference = reference, Amount = amount, Remaining = amount, Status = status, EarnedAt = earnedAt, ExpiresAt = expiresAt,
             ActivateAfter = activateAfter, Transferable = transferable, OriginLotId = originLotId,
         };
-        _newLots.Add(lot);
+        _writes.NewLots.Add(lot);
         if (status == "earned") book.Lots.Add(lot);
         return lot;
     }
 
     public void Changed(LotRow lot)
     {
-        if (!_newLots.Contains(lot)) _changedLots.Add(lot);
+        if (!_writes.NewLots.Contains(lot)) _writes.ChangedLots.Add(lot);
     }
 
     /// <summary>Takes <paramref name="allocation"/>'s points out of their lots and records which lots paid (L5).</summary>
@@ -209,7 +216,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
             var lot = book.Lots.Single(l => l.Id == a.LotId);
             lot.Remaining -= a.Points;
             Changed(lot);
-            _allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, a.Points));
+            _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, a.Points));
         }
     }
 
@@ -221,7 +228,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     /// </summary>
     public void Record(LotRow lot, long points, Guid transactionId, string kind)
     {
-        if (points != 0) _allocations.Add(new AllocationRow(transactionId, lot.Id, kind, $"{kind}:{lot.Id}", points));
+        if (points != 0) _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, kind, $"{kind}:{lot.Id}", points));
     }
 
     /// <summary>Gives points back to a lot they were taken from (the negative allocation).</summary>
@@ -229,7 +236,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     {
         lot.Remaining += points;
         Changed(lot);
-        _allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, -points));
+        _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, -points));
     }
 
     /// <summary>
@@ -277,7 +284,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         {
             var paysDebt = Math.Min(debt, points);
             debt -= paysDebt;
-            _allocations.Add(new AllocationRow(transactionId, lot.Id, allocationKind, entry.Reference, -points));
+            _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, allocationKind, entry.Reference, -points));
             Record(lot, paysDebt, transactionId, "debt-paydown");
             var restored = points - paysDebt;
             if (restored == 0) continue;
@@ -340,101 +347,12 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         Publish(new PointsExpired { MemberId = book.MemberId, Channel = book.Channel, Points = points, LotIds = [lot.Id], At = at });
     }
 
-    public void Publish(object message) => _events.Add(message);
+    public void Publish(object message) => _writes.Events.Add(message);
 
     /// <summary>A statement of the caller's to send with the session's writes (in the same round trip).</summary>
-    public void SaveAlso(NpgsqlBatchCommand statement) => _alsoSaved.Add(statement);
+    public void SaveAlso(NpgsqlBatchCommand statement) => _writes.AlsoSaved.Add(statement);
 
     /// <summary>Writes everything the session did in a handful of set-based statements, sent in one round trip.</summary>
-    public async Task SaveAsync(CancellationToken ct)
-    {
-        await using var batch = new NpgsqlBatch(Connection, tx);
-        void Add(string sql, params (string Name, object? Value)[] parameters)
-        {
-            var statement = new NpgsqlBatchCommand(sql);
-            foreach (var (name, value) in parameters) statement.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
-            batch.BatchCommands.Add(statement);
-        }
-        if (_newLots.Count > 0)
-        {
-            Add("""
-                insert into lots (id, member_id, channel, source, reference, amount, remaining, status, earned_at, expires_at,
-                                  activate_after, transferable, origin_lot_id, created_at)
-                select *, @now from unnest(@ids, @members, @channels, @sources, @references, @amounts, @remainings, @statuses,
-                                           @earned, @expires, @activates, @transferables, @origins)
-                """,
-                ("ids", _newLots.Select(l => l.Id).ToArray()), ("members", _newLots.Select(l => l.MemberId).ToArray()),
-                ("channels", _newLots.Select(l => l.Channel).ToArray()),
-                ("sources", _newLots.Select(l => l.Source).ToArray()),
-                ("references", _newLots.Select(l => l.Reference).ToArray()),
-                ("amounts", _newLots.Select(l => l.Amount).ToArray()),
-                ("remainings", _newLots.Select(l => l.Remaining).ToArray()),
-                ("statuses", _newLots.Select(l => l.Status).ToArray()),
-                ("earned", _newLots.Select(l => l.EarnedAt).ToArray()),
-                ("expires", _newLots.Select(l => l.ExpiresAt).ToArray()),
-                ("activates", _newLots.Select(l => l.ActivateAfter).ToArray()),
-                ("transferables", _newLots.Select(l => l.Transferable).ToArray()),
-                ("origins", _newLots.Select(l => l.OriginLotId).ToArray()), ("now", now));
-        }
-        if (_changedLots.Count > 0)
-        {
-            var lots = _changedLots.ToArray();
-            Add("""
-                update lots set remaining = c.remaining, status = c.status, earned_at = c.earned_at, expires_at = c.expires_at,
-                                activate_after = c.activate_after, clawed_back = c.clawed_back
-                from unnest(@ids, @remainings, @statuses, @earned, @expires, @activates, @clawed)
-                     as c(id, remaining, status, earned_at, expires_at, activate_after, clawed_back)
-                where lots.id = c.id
-                """,
-                ("ids", lots.Select(l => l.Id).ToArray()), ("remainings", lots.Select(l => l.Remaining).ToArray()),
-                ("statuses", lots.Select(l => l.Status).ToArray()), ("earned", lots.Select(l => l.EarnedAt).ToArray()),
-                ("expires", lots.Select(l => l.ExpiresAt).ToArray()),
-                ("activates", lots.Select(l => l.ActivateAfter).ToArray()),
-                ("clawed", lots.Select(l => l.ClawedBack).ToArray()));
-        }
-        if (_postings.Count > 0)
-        {
-            Add("""
-                insert into postings (id, transaction_id, account_id, seq, kind, amount, balance_after, effective_at,
-                                      reference, idempotency_key, caused_by, lot_id)
-                select * from unnest(@ids, @transactions, @accounts, @seqs, @kinds, @amounts, @balances, @ats, @references, @keys, @causes, @lots)
-                """,
-                ("ids", _postings.Select(p => p.Id).ToArray()),
-                ("transactions", _postings.Select(p => p.TransactionId).ToArray()),
-                ("accounts", _postings.Select(p => p.AccountId).ToArray()),
-                ("seqs", _postings.Select(p => p.Seq).ToArray()), ("kinds", _postings.Select(p => p.Kind).ToArray()),
-                ("amounts", _postings.Select(p => p.Amount).ToArray()),
-                ("balances", _postings.Select(p => p.BalanceAfter).ToArray()),
-                ("ats", _postings.Select(p => p.EffectiveAt).ToArray()),
-                ("references", _postings.Select(p => p.Reference).ToArray()),
-                ("keys", _postings.Select(p => p.IdempotencyKey).ToArray()),
-                ("causes", _postings.Select(p => p.CausedBy).ToArray()),
-                ("lots", _postings.Select(p => p.LotId).ToArray()));
-        }
-        if (_allocations.Count > 0)
-        {
-            Add("""
-                insert into allocations (transaction_id, lot_id, kind, reference, points, created_at)
-                select *, @now from unnest(@transactions, @lots, @kinds, @references, @points)
-                """,
-                ("transactions", _allocations.Select(a => a.TransactionId).ToArray()),
-                ("lots", _allocations.Select(a => a.LotId).ToArray()),
-                ("kinds", _allocations.Select(a => a.Kind).ToArray()),
-                ("references", _allocations.Select(a => a.Reference).ToArray()),
-                ("points", _allocations.Select(a => a.Points).ToArray()), ("now", now));
-        }
-        var accounts = _books.Values.SelectMany(b => new[] { b.Earned, b.Pending, b.Held }).Where(a => a.Changed).ToArray();
-        if (accounts.Length > 0)
-        {
-            Add("""
-                update accounts set balance = c.balance, last_seq = c.last_seq
-                from unnest(@ids, @balances, @seqs) as c(id, balance, last_seq) where accounts.id = c.id
-                """,
-                ("ids", accounts.Select(a => a.Id).ToArray()), ("balances", accounts.Select(a => a.Balance).ToArray()),
-                ("seqs", accounts.Select(a => a.LastSeq).ToArray()));
-        }
-        if (_events.Count > 0) batch.BatchCommands.Add(outbox.EnqueueManyCommand(_events));
-        foreach (var statement in _alsoSaved) batch.BatchCommands.Add(statement);
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
-    }
+    public Task SaveAsync(CancellationToken ct) =>
+        _writes.SaveAsync(tx, outbox, _books.Values.SelectMany(b => new[] { b.Earned, b.Pending, b.Held }).Where(a => a.Changed), now, ct);
 }

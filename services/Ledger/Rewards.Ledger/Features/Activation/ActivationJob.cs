@@ -49,7 +49,7 @@ public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
         if (due.Count == 0) return (0, 0);
 
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync(due.Select(l => (l.MemberId, l.Channel)), loadLots: false, ct);
+        await session.LockAsync(due.Select(l => (l.MemberId, l.Channel)), ct);
         // Under the account locks the lots are stable; one another run has activated meanwhile is no longer pending.
         var lots = await session.LotsByIdAsync(due.Select(l => l.Id), ct);
         long points = 0;

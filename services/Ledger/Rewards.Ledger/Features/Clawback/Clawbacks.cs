@@ -96,7 +96,9 @@ public sealed class OrderCancelledConsumer(IServiceProvider services) : InboxCon
         var hold = await Clawbacks.HoldOfAsync(session, message.PointsHoldId, ct);
         var keys = new List<(Guid, string)> { (memberId, Channel.Online) };
         if (hold is not null) keys.Add((hold.MemberId, hold.Channel));
-        await session.LockAsync(keys, loadLots: true, ct);
+        await session.LockAsync(keys, ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
 
         if (hold is not null)
         {
@@ -125,7 +127,9 @@ public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<Pr
         var hold = message.PointsReturned > 0 ? await HoldOfOrderAsync(session, message.OrderId, ct) : null;
         var keys = new List<(Guid, string)> { (memberId, Channel.Online) };
         if (hold is not null) keys.Add((hold.MemberId, hold.Channel));
-        await session.LockAsync(keys, loadLots: true, ct);
+        await session.LockAsync(keys, ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
 
         var points = Domain.Earning.Points(message.RefundUsd, policy.Value.EarnRate * message.EarnMultiplier);
         if (points > 0) await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, points, $"clawback:refund:{message.RefundId}", ct);

@@ -87,7 +87,9 @@ public static class CorrectionEndpoints
         var tx = await work.BeginAsync(ct);
         var conn = tx.Connection!;
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync([(memberId, request.Channel)], loadLots: true, ct);
+        await session.LockAsync([(memberId, request.Channel)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var book = session.Book(memberId, request.Channel);
         var reference = $"debit:{Guid.CreateVersion7()}";
         var cause = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()}"
@@ -122,7 +124,7 @@ public static class CorrectionEndpoints
         var tx = await work.BeginAsync(ct);
         var conn = tx.Connection!;
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync([(memberId, request.Channel)], loadLots: false, ct);
+        await session.LockAsync([(memberId, request.Channel)], ct);
         var book = session.Book(memberId, request.Channel);
         var owed = book.Earned.Balance;
         if (owed >= 0)

@@ -162,7 +162,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
 
         var session = new LedgerSession(tx, outbox, now);
         var live = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null).ToList();
-        await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), loadLots: false, ct);
+        await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), ct);
         var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
         var recording = new List<(IdempotencyClaim, IdempotencyRecord)>();
         var deliveries = await DeliveriesAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);

@@ -24,7 +24,7 @@ public sealed class MemberRegisteredConsumer(IServiceProvider services, IOptions
             on conflict (member_id) do update set registered_at = greatest(member_enrolments.registered_at, excluded.registered_at)
             """, new { message.MemberId, message.RegisteredAt }, tx, cancellationToken: ct));
         var session = new LedgerSession(tx, Outbox, Clock.GetUtcNow());
-        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], loadLots: false, ct);
+        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], ct);
 
         var points = policy.Value.WelcomeBonusPoints;
         var book = session.Book(message.MemberId, Channel.Online);

@@ -33,7 +33,7 @@ internal static class PendingClock
         if (memberId is not { } member) return;
 
         var session = new LedgerSession(tx, outbox, clock.GetUtcNow());
-        await session.LockAsync([(member, Channel.Online)], loadLots: false, ct);
+        await session.LockAsync([(member, Channel.Online)], ct);
         var lot = await session.FindLotAsync(member, Channel.Online, "purchase", orderId.ToString(), ct);
         if (lot is { Status: "pending", ActivateAfter: null })
         {

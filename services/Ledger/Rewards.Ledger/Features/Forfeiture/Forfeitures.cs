@@ -30,7 +30,9 @@ internal static class Forfeitures
     public static async Task<long> ForfeitDueAsync(NpgsqlTransaction tx, Outbox outbox, Guid memberId, string reason, DateTimeOffset now, CancellationToken ct)
     {
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync([(memberId, Channel.Online), (memberId, Channel.Offline)], loadLots: true, ct);
+        await session.LockAsync([(memberId, Channel.Online), (memberId, Channel.Offline)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var points = await ForfeitAllAsync(session, memberId, reason, ct);
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             "update forfeitures set status = 'done', closed_at = @now where member_id = @memberId", new { memberId, now }, tx, cancellationToken: ct));
@@ -118,7 +120,9 @@ public sealed class MemberDisqualifiedConsumer(IServiceProvider services) : Inbo
 
         // The unauthorised credits' lots lose what is left at once.
         var session = new LedgerSession(tx, Outbox, Clock.GetUtcNow());
-        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], loadLots: true, ct);
+        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var lotIds = (await tx.Connection!.QueryAsync<Guid>(new CommandDefinition(
             "select distinct lot_id from postings p join accounts a on a.id = p.account_id where p.id = any(@ids) and a.member_id = @memberId and p.lot_id is not null",
             new { ids = message.UnauthorisedPostingIds.ToArray(), memberId = message.MemberId }, tx, cancellationToken: ct))).ToHashSet();
@@ -150,7 +154,9 @@ public sealed class MemberErasedConsumer(IServiceProvider services) : InboxConsu
     {
         var now = Clock.GetUtcNow();
         var session = new LedgerSession(tx, Outbox, now);
-        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], loadLots: true, ct);
+        await session.LockAsync([(message.MemberId, Channel.Online), (message.MemberId, Channel.Offline)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         await Forfeitures.ForfeitAllAsync(session, message.MemberId, "erasure", ct);
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             """

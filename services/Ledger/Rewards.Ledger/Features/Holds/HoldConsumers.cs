@@ -30,7 +30,9 @@ public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeP
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var session = new LedgerSession(tx, outbox, clock.GetUtcNow());
-        await session.LockAsync([(request.MemberId, request.Channel)], loadLots: true, ct);
+        await session.LockAsync([(request.MemberId, request.Channel)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var existing = await CheckoutHolds.FindAsync(session, request.HoldId, ct);
         object answer;
         if (existing is not null)
@@ -91,7 +93,9 @@ internal static class HoldStep
         var session = new LedgerSession(tx, outbox, clock.GetUtcNow());
         var hold = await CheckoutHolds.FindAsync(session, holdId, ct);
         if (hold is null) return; // never placed (the request was refused): nothing to commit or release
-        await session.LockAsync([(hold.MemberId, hold.Channel)], loadLots: true, ct);
+        await session.LockAsync([(hold.MemberId, hold.Channel)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         await step(session, (await CheckoutHolds.FindAsync(session, holdId, ct))!);
         await session.SaveAsync(ct);
     }

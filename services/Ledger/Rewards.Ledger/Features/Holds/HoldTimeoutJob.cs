@@ -37,7 +37,9 @@ public sealed class HoldTimeoutJob(NpgsqlDataSource db, Outbox outbox, TimeProvi
         if (due.Count == 0) return (0, 0);
 
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync(due.Select(h => (h.MemberId, h.Channel)), loadLots: true, ct);
+        await session.LockAsync(due.Select(h => (h.MemberId, h.Channel)), ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var released = 0;
         foreach (var id in due.Select(h => h.Id))
         {

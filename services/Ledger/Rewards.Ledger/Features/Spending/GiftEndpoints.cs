@@ -80,7 +80,9 @@ public static class GiftEndpoints
         if (!known) return Problems.Of(404, "member-not-found", "No such member", $"There is no member {request.ToMemberId} to receive the gift.");
 
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync([(memberId, request.Channel), (request.ToMemberId, request.Channel)], loadLots: true, ct);
+        await session.LockAsync([(memberId, request.Channel), (request.ToMemberId, request.Channel)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var from = session.Book(memberId, request.Channel);
         var to = session.Book(request.ToMemberId, request.Channel);
         var giftable = from.Lots.Where(l => PointsRules.IsGiftable(l.ToDomain())).ToList();
@@ -124,7 +126,9 @@ public static class GiftEndpoints
         var tx = await work.BeginAsync(ct);
         var conn = tx.Connection!;
         var session = new LedgerSession(tx, outbox, now);
-        await session.LockAsync([(memberId, request.From), (memberId, request.To)], loadLots: true, ct);
+        await session.LockAsync([(memberId, request.From), (memberId, request.To)], ct);
+        await session.LoadLotsAsync(ct);
+        session.ExpireDueLots();
         var from = session.Book(memberId, request.From);
         var to = session.Book(memberId, request.To);
         if (SpendRules.BalanceRefusal(from, request.Points, from.Available) is { } refusal)
