@@ -163,45 +163,42 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var session = new LedgerSession(tx, outbox, now);
         var live = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null).ToList();
         await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), ct);
-        var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, [.. live.Select(i => batch[i].Command)], ct);
+        var known = await CreditLookups.LoadAsync(tx, session, [.. live.Select(i => batch[i].Command)], ct);
         var recording = new List<(IdempotencyClaim, IdempotencyRecord)>();
-        var deliveries = await DeliveriesAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
-        var leaving = await LeavingMembersAsync(conn, tx, [.. live.Where(i => batch[i].Command.Source == LotSource.Purchase).Select(i => batch[i].Command.MemberId)], ct);
-        var cancelled = await CancelledOrdersAsync(conn, tx, [.. live.Select(i => batch[i].Command.OrderId).OfType<Guid>()], ct);
 
         foreach (var i in live)
         {
             var command = batch[i].Command;
             var claim = command.Idempotency?.Claim;
-            if (claim is not null && recorded.TryGetValue((claim.Scope, claim.Key), out var firstResponse))
+            if (claim is not null && known.Recorded.TryGetValue((claim.Scope, claim.Key), out var firstResponse))
             {
                 outcomes[i] = new CreditOutcome(CreditStatus.KeyUsedBefore, FirstResponse: firstResponse);
                 continue;
             }
             var book = session.Book(command.MemberId, command.Channel);
-            if (KeysOf(book, command).Select(k => earlier.GetValueOrDefault(k)).FirstOrDefault(o => o is not null) is { } first)
+            if (CreditLookups.KeysOf(book, command).Select(k => known.Earlier.GetValueOrDefault(k)).FirstOrDefault(o => o is not null) is { } first)
             {
                 outcomes[i] = first;
                 continue;
             }
-            if (command.Source == LotSource.Purchase && leaving.Contains(command.MemberId) || command.OrderId is { } o && cancelled.Contains(o))
+            if (command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId) || command.OrderId is { } o && known.Cancelled.Contains(o))
             {
                 outcomes[i] = new CreditOutcome(CreditStatus.NotEligible);
                 continue;
             }
             var outcome = command.OrderId is { } orderId
-                ? CreditPending(session, book, command, deliveries.TryGetValue(orderId, out var at) ? at : null)
+                ? CreditPending(session, book, command, known.Deliveries.TryGetValue(orderId, out var at) ? at : null)
                 : CreditEarned(session, book, command);
             outcomes[i] = outcome;
             if (command.Idempotency is { } idempotency)
             {
                 var response = idempotency.Respond(outcome);
-                recorded[(idempotency.Claim.Scope, idempotency.Claim.Key)] = response;
+                known.Recorded[(idempotency.Claim.Scope, idempotency.Claim.Key)] = response;
                 recording.Add((idempotency.Claim, response));
             }
-            foreach (var key in KeysOf(book, command))
+            foreach (var key in CreditLookups.KeysOf(book, command))
             {
-                earlier[key] = outcome with { Status = key.StartsWith("receipt|", StringComparison.Ordinal) ? CreditStatus.ReceiptAlreadyCredited : CreditStatus.AlreadyCredited };
+                known.Earlier[key] = outcome with { Status = key is CreditLookups.ReceiptKey ? CreditStatus.ReceiptAlreadyCredited : CreditStatus.AlreadyCredited };
             }
         }
         if (recording.Count > 0) session.SaveAlso(IdempotencyRecords.InsertCommand(recording, now));
@@ -233,104 +230,6 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
         return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Pending), transactionId, lot.Id, 0, c.Points);
     }
-
-    private static Guid TargetAccount(Book book, CreditCommand c) => c.OrderId is null ? book.Earned.Id : book.Pending.Id;
-
-    private static string KeyOf(Book book, CreditCommand c) => $"key|{TargetAccount(book, c)}|{c.IdempotencyKey}";
-
-    /// <summary>The keys under which a credit counts as done: its idempotency key, its purchase, its receipt.</summary>
-    private static IEnumerable<string> KeysOf(Book book, CreditCommand c)
-    {
-        yield return KeyOf(book, c);
-        if (c.Source == LotSource.Purchase) yield return $"purchase|{c.MemberId}|{c.Channel}|{c.Reference}";
-        if (c.Source == LotSource.MissedEarning) yield return $"receipt|{c.Reference}";
-    }
-
-    /// <summary>
-    /// The batch's Idempotency-Key records, and the credits already in the database under any of the batch's keys
-    /// (the accounts are locked, so neither can race).
-    /// </summary>
-    private static async Task<(Dictionary<(string, string), IdempotencyRecord> Recorded, Dictionary<string, CreditOutcome> Earlier)> EarlierCreditsAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, LedgerSession session, CreditCommand[] commands, CancellationToken ct)
-    {
-        var result = new Dictionary<string, CreditOutcome>();
-        var accounts = commands.Select(c => TargetAccount(session.Book(c.MemberId, c.Channel), c)).ToArray();
-        var claims = commands.Select(c => c.Idempotency?.Claim).OfType<IdempotencyClaim>().ToArray();
-        // One round trip for both look-ups.
-        using var found = await conn.QueryMultipleAsync(new CommandDefinition(
-            $"""
-            {IdempotencyRecords.FindSql};
-            select k.account_id as AccountId, k.idempotency_key as Key, p.id as PostingId, p.transaction_id as TransactionId, p.lot_id as LotId
-            from unnest(@accounts, @keys) k(account_id, idempotency_key)
-            cross join lateral (
-                select id, transaction_id, lot_id from postings p
-                where p.account_id = k.account_id and p.idempotency_key = k.idempotency_key and p.seq is not null
-                limit 1
-            ) p
-            """,
-            new
-            {
-                claimScopes = claims.Select(c => c.Scope).ToArray(), claimKeys = claims.Select(c => c.Key).ToArray(),
-                accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray(),
-            }, tx, cancellationToken: ct));
-        var recorded = IdempotencyRecords.Found(await found.ReadAsync<IdempotencyRecords.FoundRecord>());
-        foreach (var row in await found.ReadAsync<(Guid AccountId, string Key, Guid PostingId, Guid TransactionId, Guid? LotId)>())
-        {
-            result[$"key|{row.AccountId}|{row.Key}"] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
-        }
-
-        var purchases = commands.Where(c => c.Source == LotSource.Purchase).ToArray();
-        if (purchases.Length > 0)
-        {
-            foreach (var row in await conn.QueryAsync<(Guid MemberId, string Channel, string Reference, Guid Id)>(new CommandDefinition(
-                """
-                select k.member_id, k.channel, k.reference, l.id
-                from unnest(@members, @channels, @references) k(member_id, channel, reference)
-                cross join lateral (
-                    select id from lots l
-                    where l.member_id = k.member_id and l.channel = k.channel and l.reference = k.reference
-                      and l.source = 'purchase' and l.origin_lot_id is null
-                    limit 1 -- one index probe per key, whatever the prepared plan guesses of the array's size
-                ) l
-                """,
-                new
-                {
-                    members = purchases.Select(c => c.MemberId).ToArray(), channels = purchases.Select(c => c.Channel).ToArray(),
-                    references = purchases.Select(c => c.Reference).ToArray(),
-                }, tx, cancellationToken: ct)))
-            {
-                result[$"purchase|{row.MemberId}|{row.Channel}|{row.Reference}"] = new CreditOutcome(CreditStatus.AlreadyCredited, LotId: row.Id);
-            }
-        }
-
-        var receipts = commands.Where(c => c.Source == LotSource.MissedEarning).Select(c => c.Reference).ToArray();
-        if (receipts.Length > 0)
-        {
-            foreach (var receipt in await conn.QueryAsync<string>(new CommandDefinition(
-                "select reference from lots where source = 'missed-earning' and origin_lot_id is null and reference = any(@receipts)", new { receipts }, tx, cancellationToken: ct)))
-            {
-                result[$"receipt|{receipt}"] = new CreditOutcome(CreditStatus.ReceiptAlreadyCredited);
-            }
-        }
-        return (recorded, result);
-    }
-
-    private static async Task<Dictionary<Guid, DateTimeOffset>> DeliveriesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
-        orderIds.Length == 0 ? [] : (await conn.QueryAsync<(Guid OrderId, DateTimeOffset DeliveredAt)>(new CommandDefinition(
-            "select order_id, delivered_at from order_deliveries where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct)))
-            .ToDictionary(r => r.OrderId, r => r.DeliveredAt);
-
-    private static async Task<HashSet<Guid>> LeavingMembersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
-        members.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
-            """
-            select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
-            union select member_id from member_suspensions where member_id = any(@members)
-            """, new { members }, tx, cancellationToken: ct)))
-            .ToHashSet();
-
-    private static async Task<HashSet<Guid>> CancelledOrdersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
-        orderIds.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
-            "select order_id from cancelled_orders where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct))).ToHashSet();
 
     private sealed record Work(CreditCommand Command, TaskCompletionSource<CreditOutcome> Done);
 }

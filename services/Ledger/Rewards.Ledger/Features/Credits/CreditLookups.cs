@@ -1,0 +1,135 @@
+using Dapper;
+using Npgsql;
+using Rewards.Ledger.Data;
+using Rewards.Ledger.Domain;
+using Rewards.ServiceDefaults.Http;
+
+namespace Rewards.Ledger.Features.Credits;
+
+/// <summary>
+/// What a batch of credits is decided on: the Idempotency-Key answers recorded before (<see cref="Recorded"/>), the
+/// credits done before under any of the batch's keys (<see cref="Earlier"/>), the orders delivered (when pending
+/// points activate, L4) or cancelled, and the members who no longer earn (L14). The batch adds its own decisions,
+/// so a second credit of the same key in one batch finds the first.
+/// </summary>
+public sealed record CreditLookups(
+    Dictionary<(string, string), IdempotencyRecord> Recorded, Dictionary<CreditLookups.DoneKey, CreditOutcome> Earlier,
+    Dictionary<Guid, DateTimeOffset> Deliveries, HashSet<Guid> Leaving, HashSet<Guid> Cancelled)
+{
+    /// <summary>Something a credit can have been done under before.</summary>
+    public abstract record DoneKey;
+    /// <summary>A posting with this idempotency key on the account the credit goes to.</summary>
+    public sealed record PostingKey(Guid AccountId, string IdempotencyKey) : DoneKey;
+    /// <summary>L3: a purchase earns once per member account.</summary>
+    public sealed record PurchaseKey(Guid MemberId, string Channel, string Reference) : DoneKey;
+    /// <summary>L12: a receipt is credited once, to whichever member.</summary>
+    public sealed record ReceiptKey(string Reference) : DoneKey;
+
+    private static Guid TargetAccount(Book book, CreditCommand c) => c.OrderId is null ? book.Earned.Id : book.Pending.Id;
+
+    /// <summary>The keys under which a credit counts as done: its idempotency key, its purchase, its receipt.</summary>
+    public static IEnumerable<DoneKey> KeysOf(Book book, CreditCommand c)
+    {
+        yield return new PostingKey(TargetAccount(book, c), c.IdempotencyKey);
+        if (c.Source == LotSource.Purchase) yield return new PurchaseKey(c.MemberId, c.Channel, c.Reference);
+        if (c.Source == LotSource.MissedEarning) yield return new ReceiptKey(c.Reference);
+    }
+
+    /// <summary>Everything a batch of credits is decided on, read in the batch's transaction after its accounts are locked.</summary>
+    public static async Task<CreditLookups> LoadAsync(NpgsqlTransaction tx, LedgerSession session, CreditCommand[] commands, CancellationToken ct)
+    {
+        var conn = tx.Connection!;
+        var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, commands, ct);
+        var orders = commands.Select(c => c.OrderId).OfType<Guid>().ToArray();
+        return new CreditLookups(recorded, earlier,
+            await DeliveriesAsync(conn, tx, orders, ct),
+            await LeavingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)], ct),
+            await CancelledOrdersAsync(conn, tx, orders, ct));
+    }
+
+    /// <summary>
+    /// The batch's Idempotency-Key records, and the credits already in the database under any of the batch's keys
+    /// (the accounts are locked, so neither can race).
+    /// </summary>
+    private static async Task<(Dictionary<(string, string), IdempotencyRecord> Recorded, Dictionary<DoneKey, CreditOutcome> Earlier)> EarlierCreditsAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, LedgerSession session, CreditCommand[] commands, CancellationToken ct)
+    {
+        var result = new Dictionary<DoneKey, CreditOutcome>();
+        var accounts = commands.Select(c => TargetAccount(session.Book(c.MemberId, c.Channel), c)).ToArray();
+        var claims = commands.Select(c => c.Idempotency?.Claim).OfType<IdempotencyClaim>().ToArray();
+        // One round trip for both look-ups.
+        using var found = await conn.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            {IdempotencyRecords.FindSql};
+            select k.account_id as AccountId, k.idempotency_key as Key, p.id as PostingId, p.transaction_id as TransactionId, p.lot_id as LotId
+            from unnest(@accounts, @keys) k(account_id, idempotency_key)
+            cross join lateral (
+                select id, transaction_id, lot_id from postings p
+                where p.account_id = k.account_id and p.idempotency_key = k.idempotency_key and p.seq is not null
+                limit 1
+            ) p
+            """,
+            new
+            {
+                claimScopes = claims.Select(c => c.Scope).ToArray(), claimKeys = claims.Select(c => c.Key).ToArray(),
+                accounts, keys = commands.Select(c => c.IdempotencyKey).ToArray(),
+            }, tx, cancellationToken: ct));
+        var recorded = IdempotencyRecords.Found(await found.ReadAsync<IdempotencyRecords.FoundRecord>());
+        foreach (var row in await found.ReadAsync<(Guid AccountId, string Key, Guid PostingId, Guid TransactionId, Guid? LotId)>())
+        {
+            result[new PostingKey(row.AccountId, row.Key)] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
+        }
+
+        var purchases = commands.Where(c => c.Source == LotSource.Purchase).ToArray();
+        if (purchases.Length > 0)
+        {
+            foreach (var row in await conn.QueryAsync<(Guid MemberId, string Channel, string Reference, Guid Id)>(new CommandDefinition(
+                """
+                select k.member_id, k.channel, k.reference, l.id
+                from unnest(@members, @channels, @references) k(member_id, channel, reference)
+                cross join lateral (
+                    select id from lots l
+                    where l.member_id = k.member_id and l.channel = k.channel and l.reference = k.reference
+                      and l.source = 'purchase' and l.origin_lot_id is null
+                    limit 1 -- one index probe per key, whatever the prepared plan guesses of the array's size
+                ) l
+                """,
+                new
+                {
+                    members = purchases.Select(c => c.MemberId).ToArray(), channels = purchases.Select(c => c.Channel).ToArray(),
+                    references = purchases.Select(c => c.Reference).ToArray(),
+                }, tx, cancellationToken: ct)))
+            {
+                result[new PurchaseKey(row.MemberId, row.Channel, row.Reference)] = new CreditOutcome(CreditStatus.AlreadyCredited, LotId: row.Id);
+            }
+        }
+
+        var receipts = commands.Where(c => c.Source == LotSource.MissedEarning).Select(c => c.Reference).ToArray();
+        if (receipts.Length > 0)
+        {
+            foreach (var receipt in await conn.QueryAsync<string>(new CommandDefinition(
+                "select reference from lots where source = 'missed-earning' and origin_lot_id is null and reference = any(@receipts)", new { receipts }, tx, cancellationToken: ct)))
+            {
+                result[new ReceiptKey(receipt)] = new CreditOutcome(CreditStatus.ReceiptAlreadyCredited);
+            }
+        }
+        return (recorded, result);
+    }
+
+    private static async Task<Dictionary<Guid, DateTimeOffset>> DeliveriesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
+        orderIds.Length == 0 ? [] : (await conn.QueryAsync<(Guid OrderId, DateTimeOffset DeliveredAt)>(new CommandDefinition(
+            "select order_id, delivered_at from order_deliveries where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct)))
+            .ToDictionary(r => r.OrderId, r => r.DeliveredAt);
+
+    private static async Task<HashSet<Guid>> LeavingMembersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
+        members.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
+            """
+            select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
+            union select member_id from member_suspensions where member_id = any(@members)
+            """, new { members }, tx, cancellationToken: ct)))
+            .ToHashSet();
+
+    private static async Task<HashSet<Guid>> CancelledOrdersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
+        orderIds.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
+            "select order_id from cancelled_orders where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct))).ToHashSet();
+}
