@@ -23,7 +23,7 @@ public sealed class Ledger_domain_rules
     [InlineData(-5.00, 0.01, 0)]
     [Trait("Rule", "L3")]
     public void Should_earn_the_floor_of_paid_usd_times_rate_times_1000(decimal paid, decimal rate, long points) =>
-        Assert.Equal(points, Earning.Points(paid, rate));
+        Assert.Equal(points, Earning.Points(paid, rate, usdPerPoint: 0.001m));
 
     [Fact]
     [Trait("Rule", "L5")]

@@ -29,8 +29,8 @@ public sealed class ProgramPolicy
     [Range(0.0, 1000.0)] public decimal PayoffMinimumUsd { get; set; } = 1.00m;
     /// <summary>L15: the least a member paying in KRW pays, in KRW.</summary>
     [Range(0, 10_000_000)] public decimal PayoffMinimumKrw { get; set; } = 1000m;
-    /// <summary>L15: USD per point owed (1,000 points = USD 1.00).</summary>
-    [Range(0.0, 1.0)] public decimal UsdPerPoint { get; set; } = 0.001m;
+    /// <summary>L3/L15: what a point is worth in USD (1,000 points = USD 1.00): earning is paid USD × rate ÷ this, and debt is paid off at it.</summary>
+    [Range(0.000001, 1.0)] public decimal UsdPerPoint { get; set; } = 0.001m;
     /// <summary>L17: whether a purchase that used another promotion, discount or loyalty programme still earns points.</summary>
     public bool EarnOnStackedPurchases { get; set; }
 }

@@ -3,9 +3,10 @@ namespace Rewards.Ledger.Domain;
 /// <summary>L3 earn maths.</summary>
 public static class Earning
 {
-    public const long PointsPerUsd = 1000;
-
-    /// <summary>floor(paid USD × earn rate × 1,000); never negative.</summary>
-    public static long Points(decimal paidUsd, decimal earnRate) =>
-        paidUsd <= 0 || earnRate <= 0 ? 0 : (long)decimal.Floor(paidUsd * earnRate * PointsPerUsd);
+    /// <summary>
+    /// floor(paid USD × earn rate ÷ USD per point); never negative. <paramref name="usdPerPoint"/> is the programme's one
+    /// figure for what a point is worth (Policy:UsdPerPoint, 0.001: 1,000 points = USD 1), also used to pay off debt (L15).
+    /// </summary>
+    public static long Points(decimal paidUsd, decimal earnRate, decimal usdPerPoint) =>
+        paidUsd <= 0 || earnRate <= 0 || usdPerPoint <= 0 ? 0 : (long)decimal.Floor(paidUsd * earnRate / usdPerPoint);
 }

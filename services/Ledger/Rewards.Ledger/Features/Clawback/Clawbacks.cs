@@ -131,7 +131,7 @@ public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<Pr
         await session.LoadLotsAsync(ct);
         session.ExpireDueLots();
 
-        var points = Domain.Earning.Points(message.RefundUsd, policy.Value.EarnRate * message.EarnMultiplier);
+        var points = Domain.Earning.Points(message.RefundUsd, policy.Value.EarnRate * message.EarnMultiplier, policy.Value.UsdPerPoint);
         if (points > 0) await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, points, $"clawback:refund:{message.RefundId}", ct);
         if (hold is { Status: "committed" }) await Clawbacks.ReturnRedeemedAsync(session, hold, message.PointsReturned, $"return:refund:{message.RefundId}", ct);
         await session.SaveAsync(ct);

@@ -19,7 +19,7 @@ public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<ProgramPol
         var message = context.Message;
         if (message.MemberId is not { } memberId) return; // guests earn nothing (L3)
         if (message.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases) return; // no stacking (L17)
-        var points = Domain.Earning.Points(message.AmountPaidUsd, policy.Value.EarnRate * message.EarnMultiplier); // M11: the grade's multiplier
+        var points = Domain.Earning.Points(message.AmountPaidUsd, policy.Value.EarnRate * message.EarnMultiplier, policy.Value.UsdPerPoint); // M11: the grade's multiplier
         if (points == 0) return;
 
         await credits.CreditAsync(new CreditCommand
