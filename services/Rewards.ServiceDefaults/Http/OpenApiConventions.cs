@@ -6,17 +6,18 @@ using Microsoft.OpenApi;
 namespace Rewards.ServiceDefaults.Http;
 
 /// <summary>
-/// What every service's OpenAPI document says the same way: the bearer scheme and which operations need it, and the
-/// <c>Idempotency-Key</c> header every POST, PUT and PATCH takes (IdempotencyMiddleware).
+/// What every service's OpenAPI document says the same way: the bearer scheme and which operations need it, the
+/// <c>Idempotency-Key</c> header every POST, PUT and PATCH takes (IdempotencyMiddleware), the responses with their
+/// problem types (<see cref="ProblemResponses"/>), money as decimal and fixed value sets as enums.
 /// </summary>
 public static class OpenApiConventions
 {
     public const string BearerScheme = "Bearer";
 
     /// <summary>
-    /// Every service's document: call <c>builder.Services.AddOpenApi(options => OpenApiConventions.Apply(options))</c> (a lambda: the generator does not intercept a method group) in the service's own
-    /// project, where the OpenAPI source generator turns that project's XML doc comments into descriptions (it
-    /// intercepts the AddOpenApi call of the project it compiles).
+    /// Every service's document. Call <c>builder.Services.AddOpenApi(options => OpenApiConventions.Apply(options))</c> in
+    /// the service's own project: the OpenAPI source generator adds a project's XML doc comments as descriptions by
+    /// intercepting that project's AddOpenApi call, and only one written with a lambda (not a method group).
     /// </summary>
     public static void Apply(OpenApiOptions options)
     {

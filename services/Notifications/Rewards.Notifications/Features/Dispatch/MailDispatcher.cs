@@ -23,7 +23,7 @@ public sealed class MailDispatcher(
 {
     private const int BatchSize = 50;
     private readonly Counter<long> _attempts = meters.Create("Rewards.Mail").CreateCounter<long>("rewards.mail.attempts", "{attempt}",
-        "Mail sending attempts by notification type and outcome (sent, retry, failed): rewards_mail_attempts_total");
+        "Mail sending attempts by notification type and outcome (sent, retry, failed; suppressed for a marketing mail after an opt-out): rewards_mail_attempts_total");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
