@@ -31,14 +31,7 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
         var ct = context.CancellationToken;
         await using var conn = await Db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var first = await conn.ExecuteAsync(new CommandDefinition(
-            """
-            insert into inbox_messages (message_id, consumer, message_type, received_at)
-            values (@messageId, @consumer, @type, @now)
-            on conflict do nothing
-            """,
-            new { messageId, consumer = GetType().Name, type = typeof(T).Name, now = Clock.GetUtcNow() },
-            tx, cancellationToken: ct));
+        var first = (await Inbox.ClaimAsync(tx, [new Inbox.Claim(messageId, GetType().Name, typeof(T).Name)], Clock.GetUtcNow(), ct)).Count;
         if (first == 0)
         {
             _logger.LogInformation("Message {MessageId} ({MessageType}) already handled by {Consumer}; ignored",

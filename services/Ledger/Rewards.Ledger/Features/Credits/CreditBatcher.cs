@@ -13,7 +13,7 @@ namespace Rewards.Ledger.Features.Credits;
 
 /// <summary>
 /// A credit of points to one member account: an earned lot (ops credits, promotions, partner purchases) or, with
-/// <see cref="OrderId"/>, a pending purchase lot (L4). <see cref="InboxMessageId"/> makes a consumed message's
+/// <see cref="OrderId"/>, a pending purchase lot (L4). <see cref="InboxClaim"/> makes a consumed message's
 /// effect commit with its inbox row.
 /// </summary>
 public sealed record CreditCommand
@@ -34,8 +34,7 @@ public sealed record CreditCommand
     public required bool Transferable { get; init; }
     /// <summary>Set for a purchase whose points stay pending until 48 h after the order's delivery.</summary>
     public Guid? OrderId { get; init; }
-    public Guid? InboxMessageId { get; init; }
-    public string? InboxConsumer { get; init; }
+    public Inbox.Claim? InboxClaim { get; init; }
     public CreditIdempotency? Idempotency { get; init; }
 }
 
@@ -143,20 +142,13 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         await using var tx = await conn.BeginTransactionAsync(ct);
 
         // Messages handled before are skipped; their inbox rows commit with the credits.
-        var inbox = batch.Select((w, i) => (w.Command, i)).Where(x => x.Command.InboxMessageId is not null).ToList();
+        var inbox = batch.Select((w, i) => (Claim: w.Command.InboxClaim, i)).Where(x => x.Claim is not null).ToList();
         if (inbox.Count > 0)
         {
-            var fresh = (await conn.QueryAsync<(Guid, string)>(new CommandDefinition(
-                """
-                insert into inbox_messages (message_id, consumer, message_type, received_at)
-                select id, consumer, 'credit', @now from unnest(@ids, @consumers) as m(id, consumer)
-                on conflict do nothing returning message_id, consumer
-                """,
-                new { ids = inbox.Select(x => x.Command.InboxMessageId!.Value).ToArray(), consumers = inbox.Select(x => x.Command.InboxConsumer ?? "credit").ToArray(), now },
-                tx, cancellationToken: ct))).ToHashSet();
-            foreach (var (command, i) in inbox)
+            var fresh = await Inbox.ClaimAsync(tx, [.. inbox.Select(x => x.Claim!)], now, ct);
+            foreach (var (claim, i) in inbox)
             {
-                if (!fresh.Remove((command.InboxMessageId!.Value, command.InboxConsumer ?? "credit"))) outcomes[i] = new CreditOutcome(CreditStatus.AlreadyHandled);
+                if (!fresh.Remove((claim!.MessageId, claim.Consumer))) outcomes[i] = new CreditOutcome(CreditStatus.AlreadyHandled);
             }
         }
 

@@ -4,6 +4,7 @@ using Rewards.Contracts.Orders;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
 using Rewards.Ledger.Features.Credits;
+using Rewards.ServiceDefaults.Messaging;
 
 namespace Rewards.Ledger.Features.Earning;
 
@@ -28,8 +29,8 @@ public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<ProgramPol
             Reference = message.OrderId.ToString(), IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = "system:orders",
             Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance, EarnedAt = message.PaidAt, Transferable = true,
             OrderId = message.OrderId,
-            InboxMessageId = context.MessageId ?? throw new InvalidOperationException("OrderPaid arrived without a MessageId"),
-            InboxConsumer = nameof(OrderPaidConsumer),
+            InboxClaim = new Inbox.Claim(context.MessageId ?? throw new InvalidOperationException("OrderPaid arrived without a MessageId"),
+                nameof(OrderPaidConsumer), nameof(OrderPaid)),
         }, context.CancellationToken);
     }
 }
