@@ -12,9 +12,8 @@ using Rewards.ServiceDefaults.Messaging;
 namespace Rewards.Ledger.Features.Credits;
 
 /// <summary>
-/// A credit of points to one member account: an earned lot (ops credits, promotions, partner purchases) or, with
-/// <see cref="OrderId"/>, a pending purchase lot (L4). <see cref="InboxClaim"/> makes a consumed message's
-/// effect commit with its inbox row.
+/// A credit of points to one member account: an earned lot (ops credits, promotions) or, with <see cref="Pending"/>,
+/// a pending purchase lot (L4). <see cref="InboxClaim"/> makes a consumed message's effect commit with its inbox row.
 /// </summary>
 public sealed record CreditCommand
 {
@@ -32,10 +31,21 @@ public sealed record CreditCommand
     public required DateTimeOffset EarnedAt { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public required bool Transferable { get; init; }
-    /// <summary>Set for a purchase whose points stay pending until 48 h after the order's delivery.</summary>
-    public Guid? OrderId { get; init; }
+    /// <summary>Set for purchase points that stay pending until they activate (L4).</summary>
+    public PendingCredit? Pending { get; init; }
     public Inbox.Claim? InboxClaim { get; init; }
     public CreditIdempotency? Idempotency { get; init; }
+}
+
+/// <summary>
+/// When pending points activate (L4): 48 h after the delivery of <see cref="OrderId"/> (a shop order: the time is known
+/// once it is delivered), or at <see cref="ActivateAfter"/> when that is known now (a purchase in a partner store).
+/// A purchase of a cancelled order earns nothing.
+/// </summary>
+public sealed record PendingCredit
+{
+    public Guid? OrderId { get; init; }
+    public DateTimeOffset? ActivateAfter { get; init; }
 }
 
 /// <summary>
@@ -173,13 +183,13 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 outcomes[i] = first;
                 continue;
             }
-            if (command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId) || command.OrderId is { } o && known.Cancelled.Contains(o))
+            if (command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId) || command.Pending?.OrderId is { } o && known.Cancelled.Contains(o))
             {
                 outcomes[i] = new CreditOutcome(CreditStatus.NotEligible);
                 continue;
             }
-            var outcome = command.OrderId is { } orderId
-                ? CreditPending(session, book, command, known.Deliveries.TryGetValue(orderId, out var at) ? at : null)
+            var outcome = command.Pending is { } pending
+                ? CreditPending(session, book, command, pending.ActivateAfter ?? ActivationOf(pending, known))
                 : CreditEarned(session, book, command);
             outcomes[i] = outcome;
             if (command.Idempotency is { } idempotency)
@@ -213,10 +223,13 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Earned), transactionId, lot?.Id, paidDebt, lot?.Amount ?? 0);
     }
 
-    private CreditOutcome CreditPending(LedgerSession session, Book book, CreditCommand c, DateTimeOffset? deliveredAt)
+    /// <summary>An order delivered before its payment was credited activates 48 h after that delivery; otherwise not yet known.</summary>
+    private DateTimeOffset? ActivationOf(PendingCredit pending, CreditLookups known) =>
+        pending.OrderId is { } orderId && known.Deliveries.TryGetValue(orderId, out var deliveredAt) ? deliveredAt.AddHours(policy.Value.PendingHours) : null;
+
+    private static CreditOutcome CreditPending(LedgerSession session, Book book, CreditCommand c, DateTimeOffset? activateAfter)
     {
-        var lot = session.AddLot(book, c.Source, c.Reference, c.Points, "pending", null, null, c.Transferable,
-            activateAfter: deliveredAt?.AddHours(policy.Value.PendingHours));
+        var lot = session.AddLot(book, c.Source, c.Reference, c.Points, "pending", null, null, c.Transferable, activateAfter: activateAfter);
         var transactionId = session.Post(new Entry(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
             Leg.System(c.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
         session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });

@@ -25,7 +25,7 @@ public sealed record CreditLookups(
     /// <summary>L12: a receipt is credited once, to whichever member.</summary>
     public sealed record ReceiptKey(string Reference) : DoneKey;
 
-    private static Guid TargetAccount(Book book, CreditCommand c) => c.OrderId is null ? book.Earned.Id : book.Pending.Id;
+    private static Guid TargetAccount(Book book, CreditCommand c) => c.Pending is null ? book.Earned.Id : book.Pending.Id;
 
     /// <summary>The keys under which a credit counts as done: its idempotency key, its purchase, its receipt.</summary>
     public static IEnumerable<DoneKey> KeysOf(Book book, CreditCommand c)
@@ -40,7 +40,7 @@ public sealed record CreditLookups(
     {
         var conn = tx.Connection!;
         var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, commands, ct);
-        var orders = commands.Select(c => c.OrderId).OfType<Guid>().ToArray();
+        var orders = commands.Select(c => c.Pending?.OrderId).OfType<Guid>().ToArray();
         return new CreditLookups(recorded, earlier,
             await DeliveriesAsync(conn, tx, orders, ct),
             await LeavingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)], ct),

@@ -28,7 +28,7 @@ public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<ProgramPol
             MemberId = memberId, Channel = Channel.Online, Points = points, Source = LotSource.Purchase,
             Reference = message.OrderId.ToString(), IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = "system:orders",
             Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance, EarnedAt = message.PaidAt, Transferable = true,
-            OrderId = message.OrderId,
+            Pending = new PendingCredit { OrderId = message.OrderId }, // activates 48 h after delivery (L4)
             InboxClaim = new Inbox.Claim(context.MessageId ?? throw new InvalidOperationException("OrderPaid arrived without a MessageId"),
                 nameof(OrderPaidConsumer), nameof(OrderPaid)),
         }, context.CancellationToken);

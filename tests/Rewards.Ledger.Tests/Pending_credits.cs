@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Rewards.Ledger.Data;
+using Rewards.Ledger.Domain;
+using Rewards.Ledger.Features.Credits;
+
+namespace Rewards.Ledger.Tests;
+
+/// <summary>
+/// L4 for purchases made elsewhere than in the shop: pending points whose activation time is known when they are
+/// credited (a partner store's purchase: 48 h after it) activate then, with no order and no delivery.
+/// </summary>
+public sealed class Pending_credits(LedgerService service) : IClassFixture<LedgerService>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    [Trait("Rule", "L4")]
+    public async Task Should_activate_pending_points_at_the_time_given_with_them()
+    {
+        var api = new LedgerApi(service.Host);
+        var purchasedAt = new DateTimeOffset(2027, 5, 10, 12, 0, 0, TimeSpan.Zero);
+        await api.SetClockAsync(purchasedAt);
+        var memberId = Guid.CreateVersion7();
+        var credits = service.Host.Services.GetRequiredService<CreditBatcher>();
+        var command = new CreditCommand
+        {
+            MemberId = memberId, Channel = Channel.Online, Points = 1200, Source = LotSource.Purchase, Reference = $"store-7/{Guid.NewGuid():N}",
+            IdempotencyKey = $"purchase:{Guid.NewGuid():N}", CausedBy = "test:partner-store", Kind = "earn-pending",
+            SystemAccount = SystemAccounts.Issuance, EarnedAt = purchasedAt, Transferable = true,
+            Pending = new PendingCredit { ActivateAfter = purchasedAt.AddHours(48) },
+        };
+
+        Assert.Equal(CreditStatus.Credited, (await credits.CreditAsync(command, Ct)).Status);
+        Assert.Equal(CreditStatus.AlreadyCredited, (await credits.CreditAsync(command, Ct)).Status);
+        Assert.Equal(new Balance(0, 0, 1200, 0), await api.BalanceAsync(memberId));
+
+        await api.SetClockAsync(purchasedAt.AddHours(47));
+        await api.RunJobAsync("activation");
+        Assert.Equal(new Balance(0, 0, 1200, 0), await api.BalanceAsync(memberId));
+
+        await api.SetClockAsync(purchasedAt.AddHours(48).AddMinutes(1));
+        await api.RunJobAsync("activation");
+        Assert.Equal(new Balance(1200, 1200, 0, 0), await api.BalanceAsync(memberId));
+        await api.AssertVerifiedAsync();
+    }
+}
