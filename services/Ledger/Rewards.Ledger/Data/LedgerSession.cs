@@ -25,6 +25,12 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     private readonly HashSet<(Guid, string)> _keys = [];
     private bool _locked;
 
+    private const string LotColumns =
+        """
+        l.id, l.member_id as MemberId, l.channel, l.source, l.reference, l.amount, l.remaining, l.status, l.earned_at as EarnedAt,
+        l.expires_at as ExpiresAt, l.activate_after as ActivateAfter, l.transferable, l.origin_lot_id as OriginLotId, l.clawed_back as ClawedBack
+        """;
+
     public DateTimeOffset Now => now;
     public NpgsqlTransaction Transaction => tx;
     private NpgsqlConnection Connection => tx.Connection!;
@@ -79,10 +85,8 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         var members = _books.Keys.Select(k => k.Item1).ToArray();
         var channels = _books.Keys.Select(k => k.Item2).ToArray();
         var lots = await Connection.QueryAsync<LotRow>(new CommandDefinition(
-            """
-            select l.id, l.member_id as MemberId, l.channel, l.source, l.reference, l.amount, l.remaining, l.status,
-                   l.earned_at as EarnedAt, l.expires_at as ExpiresAt, l.activate_after as ActivateAfter, l.transferable,
-                   l.origin_lot_id as OriginLotId, l.clawed_back as ClawedBack
+            $"""
+            select {LotColumns}
             from lots l join unnest(@members, @channels) k(member_id, channel) using (member_id, channel)
             where l.status = 'earned' and l.remaining > 0
             """, new { members, channels }, tx, cancellationToken: ct));
@@ -112,11 +116,9 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
                      ?? _writes.NewLots.FirstOrDefault(l => l.MemberId == memberId && l.Channel == channel && l.Source == source && l.Reference == reference);
         if (loaded is not null) return loaded;
         var lot = await Connection.QuerySingleOrDefaultAsync<LotRow>(new CommandDefinition(
-            """
-            select id, member_id as MemberId, channel, source, reference, amount, remaining, status, earned_at as EarnedAt,
-                   expires_at as ExpiresAt, activate_after as ActivateAfter, transferable, origin_lot_id as OriginLotId,
-                   clawed_back as ClawedBack
-            from lots where member_id = @memberId and channel = @channel and source = @source and reference = @reference and origin_lot_id is null
+            $"""
+            select {LotColumns}
+            from lots l where member_id = @memberId and channel = @channel and source = @source and reference = @reference and origin_lot_id is null
             """, new { memberId, channel, source, reference }, tx, cancellationToken: ct));
         return lot;
     }
@@ -134,11 +136,9 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         }
         if (missing.Count == 0) return result;
         foreach (var lot in await Connection.QueryAsync<LotRow>(new CommandDefinition(
-            """
-            select id, member_id as MemberId, channel, source, reference, amount, remaining, status, earned_at as EarnedAt,
-                   expires_at as ExpiresAt, activate_after as ActivateAfter, transferable, origin_lot_id as OriginLotId,
-                   clawed_back as ClawedBack
-            from lots where id = any(@missing)
+            $"""
+            select {LotColumns}
+            from lots l where id = any(@missing)
             """, new { missing }, tx, cancellationToken: ct)))
         {
             result[lot.Id] = lot;
@@ -231,99 +231,16 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
         if (points != 0) _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, kind, $"{kind}:{lot.Id}", points));
     }
 
+    /// <summary>Records that <paramref name="points"/> went back towards <paramref name="lot"/> (a negative allocation).</summary>
+    public void RecordReturn(LotRow lot, long points, Guid transactionId, string kind, string reference) =>
+        _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, -points));
+
     /// <summary>Gives points back to a lot they were taken from (the negative allocation).</summary>
     public void GiveBack(LotRow lot, long points, Guid transactionId, string kind, string reference)
     {
         lot.Remaining += points;
         Changed(lot);
         _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, kind, reference, -points));
-    }
-
-    /// <summary>
-    /// Credits earned points (L8): debt is paid down first and only the rest becomes a lot, built by
-    /// <paramref name="newLot"/>. Returns the transaction id and the lot (null when it all went to debt).
-    /// </summary>
-    public (Guid TransactionId, LotRow? Lot, long PaidDebt) CreditEarned(Book book, long points, Guid systemAccount, Entry entry,
-        Func<long, LotRow> newLot)
-    {
-        var (paysDebt, lotPoints) = PointsRules.SplitCredit(book.Earned.Balance, points);
-        var lot = lotPoints > 0 ? newLot(lotPoints) : null;
-        var transactionId = Post(entry with { LotId = lot?.Id ?? entry.LotId }, Leg.System(systemAccount, -points), Leg.Of(book.Earned, points));
-        return (transactionId, lot, paysDebt);
-    }
-
-    /// <summary>
-    /// Takes earned points out of <paramref name="book"/> into <paramref name="to"/>: from <paramref name="ownLotId"/> first,
-    /// then FIFO (L5, L7). With <paramref name="allowNegative"/> the shortfall makes the balance negative (clawback,
-    /// correction); otherwise the caller must have checked <see cref="Data.Book.Available"/>.
-    /// </summary>
-    public (Guid TransactionId, IReadOnlyList<Allocation> Allocations) DebitEarned(Book book, long points, Leg to, Entry entry,
-        string allocationKind, Guid? ownLotId = null, bool allowNegative = false)
-    {
-        var usable = book.Earned.Balance < 0 ? [] : book.Lots.Select(l => l.ToDomain());
-        var result = Fifo.Clawback(usable, ownLotId, points);
-        if (result.Shortfall > 0 && !allowNegative)
-            throw new InvalidOperationException($"Debit of {points} exceeds the {book.Available} available points");
-        var transactionId = Post(entry, Leg.Of(book.Earned, -points), to);
-        Take(book, result.Allocations, transactionId, allocationKind, entry.Reference);
-        return (transactionId, result.Allocations);
-    }
-
-    /// <summary>
-    /// Gives points back into the lots they were taken from (L9), posting <paramref name="from"/> → earned. Debt is paid
-    /// first (L8); points returned to a lot that has expired meanwhile expire again at once. Returns the points that
-    /// expired again.
-    /// </summary>
-    public long ReturnToLots(Book book, Leg from, Entry entry, IReadOnlyList<(LotRow Lot, long Points)> returns, string allocationKind)
-    {
-        var total = returns.Sum(r => r.Points);
-        var debt = Math.Max(0, -book.Earned.Balance);
-        var transactionId = Post(entry, from, Leg.Of(book.Earned, total));
-        long expiredAgain = 0;
-        foreach (var (lot, points) in returns.OrderBy(r => r.Lot.ExpiresAt).ThenBy(r => r.Lot.Id))
-        {
-            var paysDebt = Math.Min(debt, points);
-            debt -= paysDebt;
-            _writes.Allocations.Add(new AllocationRow(transactionId, lot.Id, allocationKind, entry.Reference, -points));
-            Record(lot, paysDebt, transactionId, "debt-paydown");
-            var restored = points - paysDebt;
-            if (restored == 0) continue;
-            lot.Remaining += restored;
-            Changed(lot);
-            if (lot.ExpiresAt <= now)
-            {
-                Expire(book, lot, restored, $"expire:{lot.Id}:{transactionId}");
-                expiredAgain += restored;
-            }
-            else if (!book.Lots.Contains(lot))
-            {
-                lot.Status = "earned";
-                book.Lots.Add(lot);
-            }
-        }
-        return expiredAgain;
-    }
-
-    /// <summary>
-    /// Moves <paramref name="allocations"/> (taken from <paramref name="from"/>'s lots) into new lots of <paramref name="to"/>
-    /// shaped by <paramref name="shape"/> (L10 gift, L11 transfer); the receiver's debt is paid first (L8).
-    /// </summary>
-    public (Guid TransactionId, List<LotRow> Lots) MoveLots(Book from, Book to, IReadOnlyList<Allocation> allocations, Entry entry,
-        string allocationKind, Func<LotRow, long, LotRow> shape)
-    {
-        var points = allocations.Sum(a => a.Points);
-        var debt = Math.Max(0, -to.Earned.Balance);
-        var transactionId = Post(entry, Leg.Of(from.Earned, -points), Leg.Of(to.Earned, points));
-        var sources = from.Lots.ToDictionary(l => l.Id);
-        Take(from, allocations, transactionId, allocationKind, entry.Reference);
-        var created = new List<LotRow>();
-        foreach (var a in allocations)
-        {
-            var paysDebt = Math.Min(debt, a.Points);
-            debt -= paysDebt;
-            if (a.Points - paysDebt > 0) created.Add(shape(sources[a.LotId], a.Points - paysDebt));
-        }
-        return (transactionId, created);
     }
 
     /// <summary>L6: earned lots of <paramref name="book"/> whose expiry has passed lose what is left to breakage.</summary>
