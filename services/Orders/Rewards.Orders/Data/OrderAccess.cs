@@ -76,6 +76,29 @@ internal static class OrderAccess
         return refund;
     }
 
+    /// <summary>Writes the order's lines in the order given (prices already in USD), replacing any it had (O3).</summary>
+    public static Task WriteLinesAsync(NpgsqlTransaction tx, Guid orderId, IReadOnlyList<Features.Placing.OrderLineRequest> lines,
+        IReadOnlyList<decimal> unitPricesUsd, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            delete from order_lines where order_id = @orderId;
+            insert into order_lines (order_id, line_no, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at)
+            select @orderId, n, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at
+            from unnest(@skus, @names, @quantities, @prices, @weights, @types, @broadcasts)
+                 with ordinality as l(sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at, n)
+            """,
+            new
+            {
+                orderId,
+                skus = lines.Select(l => l.Sku).ToArray(),
+                names = lines.Select(l => l.Name).ToArray(),
+                quantities = lines.Select(l => l.Quantity).ToArray(),
+                prices = unitPricesUsd.ToArray(),
+                weights = lines.Select(l => l.WeightGrams).ToArray(),
+                types = lines.Select(l => l.ItemType).ToArray(),
+                broadcasts = lines.Select(l => l.BroadcastAt).ToArray(),
+            }, tx, cancellationToken: ct));
+
     public static string Actor(ClaimsPrincipal user) =>
         user.IsInRole(AuthExtensions.OpsRole) ? $"ops:{user.FindFirstValue("sub")}" : $"member:{user.MemberId()}";
 

@@ -125,28 +125,7 @@ public static class AmendmentEndpoints
             update payments set amount_usd = @amountDue where order_id = @orderId and status = 'pending';
             """, new { orderId, address, country, method = quote.Method, goods, shipping = quote.ShippingUsd, trackingFee = quote.TrackingFeeUsd, amountDue = money.AmountDue },
             tx, cancellationToken: ct));
-        if (request.Lines is not null)
-        {
-            await conn.ExecuteAsync(new CommandDefinition(
-                """
-                delete from order_lines where order_id = @orderId;
-                insert into order_lines (order_id, line_no, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at)
-                select @orderId, n, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at
-                from unnest(@skus, @names, @quantities, @prices, @weights, @types, @broadcasts)
-                     with ordinality as l(sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at, n)
-                """,
-                new
-                {
-                    orderId,
-                    skus = request.Lines.Select(l => l.Sku).ToArray(),
-                    names = request.Lines.Select(l => l.Name).ToArray(),
-                    quantities = request.Lines.Select(l => l.Quantity).ToArray(),
-                    prices = lines.Select(l => l.UnitPriceUsd).ToArray(),
-                    weights = request.Lines.Select(l => l.WeightGrams).ToArray(),
-                    types = request.Lines.Select(l => l.ItemType).ToArray(),
-                    broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
-                }, tx, cancellationToken: ct));
-        }
+        if (request.Lines is not null) await OrderAccess.WriteLinesAsync(tx, orderId, request.Lines, [.. lines.Select(l => l.UnitPriceUsd)], ct);
         var actor = OrderAccess.Actor(user);
         await outbox.EnqueueAsync(tx, new OrderAmended
         {

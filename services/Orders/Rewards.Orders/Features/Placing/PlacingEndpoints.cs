@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Rewards.Contracts.Ledger;
 using Rewards.Contracts.Orders;
+using Rewards.Orders.Data;
 using Rewards.Orders.Domain;
 using Rewards.Orders.Features.Checkout;
 using Rewards.Orders.Features.Members;
@@ -159,24 +160,7 @@ public static class PlacingEndpoints
                     usdPerUnit, dutyFree = request.DutyFree is not null, passportHash, departureAt = request.DutyFree?.DepartureAt,
                     flight = request.DutyFree?.Flight.Trim().ToUpperInvariant(), airport = request.DutyFree?.Airport.ToUpperInvariant(),
                 }, tx, cancellationToken: ct));
-            await conn.ExecuteAsync(new CommandDefinition(
-                """
-                insert into order_lines (order_id, line_no, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at)
-                select @orderId, n, sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at
-                from unnest(@skus, @names, @quantities, @prices, @weights, @types, @broadcasts)
-                     with ordinality as l(sku, name, quantity, unit_price, weight_grams, item_type, broadcast_at, n)
-                """,
-                new
-                {
-                    orderId,
-                    skus = request.Lines.Select(l => l.Sku).ToArray(),
-                    names = request.Lines.Select(l => l.Name).ToArray(),
-                    quantities = request.Lines.Select(l => l.Quantity).ToArray(),
-                    prices = request.Lines.Select(l => Usd(l.UnitPrice)).ToArray(),
-                    weights = request.Lines.Select(l => l.WeightGrams).ToArray(),
-                    types = request.Lines.Select(l => l.ItemType).ToArray(),
-                    broadcasts = request.Lines.Select(l => l.BroadcastAt).ToArray(),
-                }, tx, cancellationToken: ct));
+            await OrderAccess.WriteLinesAsync(tx, orderId, request.Lines, [.. request.Lines.Select(l => Usd(l.UnitPrice))], ct);
             await outbox.EnqueueAsync(tx, new OrderPlaced
             {
                 OrderId = orderId, OrderNumber = orderNumber, MemberId = member ? user.MemberId() : null,
