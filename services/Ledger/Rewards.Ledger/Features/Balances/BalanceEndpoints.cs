@@ -19,7 +19,7 @@ public sealed record NextExpiry(DateTimeOffset At, long Points);
 /// <param name="Pending">Points earned on purchases not yet activated (L4).</param>
 /// <param name="Held">Points held for orders awaiting payment (L9).</param>
 /// <param name="NextExpiry">The next expiry, or null when nothing expires.</param>
-public sealed record ChannelBalance(string Channel, long Balance, long Available, long Pending, long Held, NextExpiry? NextExpiry);
+public sealed record ChannelBalance([property: AllowedValues("online", "offline")] string Channel, long Balance, long Available, long Pending, long Held, NextExpiry? NextExpiry);
 
 public sealed record AccountsView(Guid MemberId, IReadOnlyList<ChannelBalance> Accounts);
 
