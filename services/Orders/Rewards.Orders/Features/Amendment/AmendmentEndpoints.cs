@@ -93,14 +93,15 @@ public static class AmendmentEndpoints
         var requestedMethod = request.Shipping?.Method?.Trim().ToLowerInvariant() ?? current.ShippingMethod;
         if (!current.DutyFree && requestedMethod is not (Shipping.Standard or Shipping.Ems))
             return Problems.Validation(new FieldErrors().Require(false, "shipping.method", $"One of: {Shipping.Standard}, {Shipping.Ems}."));
-        var lines = request.Lines is null
-            ? (await conn.QueryAsync<OrderLine>(new CommandDefinition(
-                "select sku, name, quantity, unit_price as UnitPriceUsd from order_lines where order_id = @orderId order by line_no",
-                new { orderId }, tx, cancellationToken: ct))).ToList()
-            : [.. request.Lines.Select(l => new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = Usd(l.UnitPrice, current.UsdPerUnit) })];
-        var weight = request.Lines?.Sum(l => (long)l.Quantity * l.WeightGrams)
-            ?? await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-                "select coalesce(sum(quantity::bigint * weight_grams), 0) from order_lines where order_id = @orderId", new { orderId }, tx, cancellationToken: ct));
+        // The lines as they will be, with their weights (kept ones from the order, in USD already).
+        var changed = request.Lines is null
+            ? (await conn.QueryAsync<KeptLine>(new CommandDefinition(
+                "select sku, name, quantity, unit_price as UnitPriceUsd, weight_grams as WeightGrams from order_lines where order_id = @orderId order by line_no",
+                new { orderId }, tx, cancellationToken: ct)))
+                .Select(k => (Line: new OrderLine { Sku = k.Sku, Name = k.Name, Quantity = k.Quantity, UnitPriceUsd = k.UnitPriceUsd }, k.WeightGrams)).ToList()
+            : [.. request.Lines.Select(l => (Line: new OrderLine { Sku = l.Sku, Name = l.Name, Quantity = l.Quantity, UnitPriceUsd = Usd(l.UnitPrice, current.UsdPerUnit) }, l.WeightGrams))];
+        var lines = changed.Select(c => c.Line).ToList();
+        var weight = changed.Sum(c => (long)c.Line.Quantity * c.WeightGrams);
         if (lines.Sum(l => (long)l.Quantity) > policy.Value.MaxItemsPerOrder)
             return Problems.Of(422, "group-order-use-help-desk", "Group orders go through the help desk",
                 $"An order may hold at most {policy.Value.MaxItemsPerOrder} items. Please contact the help desk.");
@@ -152,6 +153,8 @@ public static class AmendmentEndpoints
         var totals = new OrderTotals(goods, quote.ShippingUsd, quote.TrackingFeeUsd, current.PointsUsed, current.PointsValueUsd, money.AmountDue);
         return TypedResults.Ok(new AmendmentResult(orderId, status, address) { Totals = totals, RefundAmount = money.Refund });
     }
+
+    private sealed record KeptLine(string Sku, string Name, int Quantity, decimal UnitPriceUsd, int WeightGrams);
 
     private static decimal Usd(decimal price, decimal? usdPerUnit) =>
         usdPerUnit is { } rate ? decimal.Round(price * rate, 2, MidpointRounding.AwayFromZero) : price;
