@@ -54,7 +54,6 @@ public static class CreditEndpoints
             {"channel": "online", "points": 1200, "kind": "missed-earning", "reason": "Receipt shown at the help desk", "receiptReference": "POS-2027-000123", "purchasedAt": "2027-02-20T14:30:00Z"}
             """).Refuses(409, "receipt-already-credited", "missed-earning-too-late", "purchase-before-enrolment").WithTags("Ops: accounts")
             .RequireAuthorization(AuthExtensions.OpsPolicy).WithBatchedIdempotency()
-            .ProducesProblem(StatusCodes.Status409Conflict) // receipt credited before, too late, before enrolment, key reused
             .WithSummary("Credit points to a member: correction (L13), promotion (L19) or missed earning (L12)");
 
     public static async Task<Results<Created<CreditResult>, IdempotentReplay, ValidationProblem, ProblemHttpResult>> CreditAsync(
