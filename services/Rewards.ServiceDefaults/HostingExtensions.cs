@@ -111,6 +111,7 @@ public static class HostingExtensions
         services.AddSingleton<TimeProvider>(clockControl ? new TestClock() : TimeProvider.System);
 
         builder.AddJwtAuth();
+        services.AddRateLimiter(o => o.OnRejected = RateLimits.RejectAsync);
         return builder;
     }
 
@@ -129,6 +130,7 @@ public static class HostingExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: limits are per caller
         app.Use(async (context, next) =>
         {
             using var _ = Serilog.Context.LogContext.PushProperty("MemberId", context.User.FindFirst("sub")?.Value);

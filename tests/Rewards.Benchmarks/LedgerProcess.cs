@@ -44,6 +44,7 @@ internal sealed class LedgerProcess : IAsyncDisposable
         psi.Environment["Urls"] = Url;
         psi.Environment["ConnectionStrings__Ledger"] = connectionString;
         psi.Environment["Jwt__SigningKey"] = ServiceHost<object>.SigningKey;
+        psi.Environment["Partners__SecretKey"] = ServiceHost<object>.PartnerSecretKey;
         psi.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };

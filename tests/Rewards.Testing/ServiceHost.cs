@@ -20,6 +20,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
     public const string OpsEmail = "ops@test.local";
     public const string OpsPassword = "ops-test-password";
     public const string UnsubscribeKey = "test-unsubscribe-key-0123456789";
+    public const string PartnerSecretKey = "test-partner-secret-key-0123456789abcdef";
     public const string PaymentSecret = "test-payment-callback-secret";
 
     public string ConnectionString => settings.First(s => s.Key.StartsWith("ConnectionStrings:", StringComparison.Ordinal)).Value!;
@@ -54,6 +55,7 @@ public sealed class ServiceHost<TEntryPoint>(IReadOnlyDictionary<string, string?
             ["RabbitMq:ManagementPort"] = rabbit.Management.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Jwt:SigningKey"] = SigningKey,
             ["Marketing:UnsubscribeKey"] = UnsubscribeKey,
+            ["Partners:SecretKey"] = PartnerSecretKey,
             ["Testing:ClockControl"] = "true",
             ["Outbox:PollInterval"] = "00:00:00.100",
             ["Serilog:MinimumLevel:Default"] = "Warning",

@@ -8,6 +8,7 @@ using Rewards.Ledger.Features.ExchangeRates;
 using Rewards.Ledger.Features.Expiry;
 using Rewards.Ledger.Features.Forfeiture;
 using Rewards.Ledger.Features.Holds;
+using Rewards.Ledger.Features.Partners;
 using Rewards.Ledger.Features.Reports;
 using Rewards.Ledger.Features.Spending;
 using Rewards.Ledger.Features.Verification;
@@ -59,6 +60,7 @@ public static class LedgerModule
         builder.Services.AddSingleton<LedgerVerifier>();
         builder.Services.AddSingleton<HoldMetrics>();
         builder.Services.AddClockJob<VerifyJob>();
+        builder.AddPartners();
         return builder;
     }
 
@@ -71,6 +73,7 @@ public static class LedgerModule
         app.MapCorrections();
         app.MapLiability();
         app.MapExchangeRates();
+        app.MapPartners();
         return app;
     }
 }

@@ -4,7 +4,7 @@ using Rewards.ServiceDefaults.Jobs;
 
 namespace Rewards.ServiceDefaults.Http;
 
-/// <summary>Deletes Idempotency-Key records older than <see cref="Retention"/>; every keyed credit writes one.</summary>
+/// <summary>Deletes Idempotency-Key records older than <see cref="Retention"/>; every keyed credit writes one. Kept keys (partner transaction ids) stay.</summary>
 public sealed class IdempotencyCleanupJob(NpgsqlDataSource db, TimeProvider clock) : IClockJob
 {
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
@@ -17,7 +17,7 @@ public sealed class IdempotencyCleanupJob(NpgsqlDataSource db, TimeProvider cloc
         var deleted = await SlicedDelete.RunAsync(db,
             """
             delete from idempotency_keys where (scope, key) in (
-                select scope, key from idempotency_keys where created_at < @cutoff limit @slice)
+                select scope, key from idempotency_keys where created_at < @cutoff and not kept limit @slice)
             """, clock.GetUtcNow() - Retention, ct);
         return new JobResult($"deleted {deleted} idempotency records", deleted);
     }

@@ -30,23 +30,24 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
     public async Task InvokeAsync(HttpContext context, TimeProvider clock)
     {
         var request = context.Request;
+        var ct = context.RequestAborted;
+        var inBody = context.GetEndpoint()?.Metadata.GetMetadata<IdempotencyKeyInBody>();
         if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method) && !HttpMethods.IsPatch(request.Method)
-            || !request.Headers.TryGetValue(Header, out var values)
-            || request.Path.StartsWithSegments("/_test"))
+            || request.Path.StartsWithSegments("/_test")
+            || await KeyOfAsync(request, inBody, ct) is not { } key)
         {
             await next(context);
             return;
         }
-
-        var key = values.ToString();
         if (key.Length is 0 or > 255)
         {
             await Problems.Of(400, "invalid-idempotency-key", "The Idempotency-Key must have 1 to 255 characters").ExecuteAsync(context);
             return;
         }
 
-        var ct = context.RequestAborted;
-        var claim = new IdempotencyClaim(context.User.FindFirst("sub")?.Value ?? "anonymous", key, await HashAsync(request, ct));
+        var scope = context.User.FindFirst("sub")?.Value ?? "anonymous";
+        var hash = await HashAsync(request, ct);
+        var claim = inBody is null ? new IdempotencyClaim(scope, key, hash) : new IdempotencyClaim(scope, key, hash, Kept: true, inBody.ReuseType);
         if (context.GetEndpoint()?.Metadata.GetMetadata<BatchedIdempotency>() is not null)
         {
             context.Features.Set(claim);
@@ -107,16 +108,39 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             claimed = await tx.Connection!.ExecuteScalarAsync(new CommandDefinition(
                 $"""
                 set local lock_timeout = {(int)WaitForFirst.TotalMilliseconds};
-                insert into idempotency_keys (scope, key, request_hash, created_at) values (@Scope, @Key, @RequestHash, @now)
+                insert into idempotency_keys (scope, key, request_hash, kept, created_at) values (@Scope, @Key, @RequestHash, @Kept, @now)
                 on conflict do nothing returning 1;
                 set local lock_timeout to default;
-                """, new { claim.Scope, claim.Key, claim.RequestHash, now }, tx, cancellationToken: ct));
+                """, new { claim.Scope, claim.Key, claim.RequestHash, claim.Kept, now }, tx, cancellationToken: ct));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
-            return new IdempotentReplay(null, claim.RequestHash);
+            return new IdempotentReplay(null, claim);
         }
-        return claimed is not null ? null : new IdempotentReplay(await IdempotencyRecords.FindAsync(tx.Connection!, tx, claim, ct), claim.RequestHash);
+        return claimed is not null ? null : new IdempotentReplay(await IdempotencyRecords.FindAsync(tx.Connection!, tx, claim, ct), claim);
+    }
+
+    /// <summary>The request's key: its Idempotency-Key header, or the body's property named by <paramref name="inBody"/>.</summary>
+    private static async Task<string?> KeyOfAsync(HttpRequest request, IdempotencyKeyInBody? inBody, CancellationToken ct)
+    {
+        if (inBody is null) return request.Headers.TryGetValue(Header, out var values) ? values.ToString() : null;
+        request.EnableBuffering();
+        try
+        {
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+            return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && body.RootElement.TryGetProperty(inBody.Property, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // the endpoint refuses the body
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
     }
 
     private static async Task<string> HashAsync(HttpRequest request, CancellationToken ct)

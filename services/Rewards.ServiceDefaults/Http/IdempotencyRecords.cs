@@ -6,14 +6,25 @@ using Npgsql;
 
 namespace Rewards.ServiceDefaults.Http;
 
-/// <summary>A request's Idempotency-Key, checked and scoped to its caller, with the hash of its method, path and body.</summary>
-public sealed record IdempotencyClaim(string Scope, string Key, string RequestHash);
+/// <summary>
+/// A request's Idempotency-Key, checked and scoped to its caller, with the hash of its method, path and body.
+/// <see cref="Kept"/> keys are a business identity (a partner's transaction id) and answer for ever; <see cref="ReuseType"/>
+/// is the problem slug for the key used with another request.
+/// </summary>
+public sealed record IdempotencyClaim(string Scope, string Key, string RequestHash, bool Kept = false, string ReuseType = "idempotency-key-reuse");
 
 /// <summary>The first response to a key; <see cref="StatusCode"/> is null while that request still runs.</summary>
 public sealed record IdempotencyRecord(string RequestHash, int? StatusCode, string? ContentType, byte[]? Body);
 
 /// <summary>Endpoint metadata: the endpoint writes several requests in one transaction and records their keys there itself.</summary>
 public sealed class BatchedIdempotency;
+
+/// <summary>
+/// Endpoint metadata: the request's key is the string property <see cref="Property"/> of its JSON body (a partner's
+/// transaction id, L16) rather than the Idempotency-Key header. Such keys are kept for ever, and a key reused for another
+/// request is refused as <see cref="ReuseType"/>. A body without the property goes on unclaimed: the endpoint refuses it.
+/// </summary>
+public sealed record IdempotencyKeyInBody(string Property, string ReuseType);
 
 /// <summary>
 /// Idempotency-Key records, written in the transaction of the change they belong to. <see cref="IdempotencyMiddleware"/>
@@ -26,6 +37,10 @@ public static class IdempotencyRecords
 {
     public static RouteHandlerBuilder WithBatchedIdempotency(this RouteHandlerBuilder endpoint) =>
         endpoint.WithMetadata(new BatchedIdempotency());
+
+    /// <summary>The key is the body's <paramref name="property"/>, kept for ever (<see cref="IdempotencyKeyInBody"/>).</summary>
+    public static RouteHandlerBuilder WithIdempotencyKeyInBody(this RouteHandlerBuilder endpoint, string property, string reuseType) =>
+        endpoint.WithMetadata(new IdempotencyKeyInBody(property, reuseType));
 
     /// <summary>The claim the middleware made for this request, when it carries an Idempotency-Key.</summary>
     public static IdempotencyClaim? ClaimOf(HttpContext context) => context.Features.Get<IdempotencyClaim>();
@@ -62,8 +77,8 @@ public static class IdempotencyRecords
     /// </summary>
     public static NpgsqlBatchCommand InsertCommand(IReadOnlyCollection<(IdempotencyClaim Claim, IdempotencyRecord Response)> records, DateTimeOffset now) =>
         new("""
-            insert into idempotency_keys (scope, key, request_hash, status_code, content_type, body, created_at, completed_at)
-            select *, @now, @now from unnest(@scopes, @keys, @hashes, @statuses, @types, @bodies)
+            insert into idempotency_keys (scope, key, request_hash, kept, status_code, content_type, body, created_at, completed_at)
+            select *, @now, @now from unnest(@scopes, @keys, @hashes, @kept, @statuses, @types, @bodies)
             """)
         {
             Parameters =
@@ -71,6 +86,7 @@ public static class IdempotencyRecords
                 new("scopes", records.Select(r => r.Claim.Scope).ToArray()),
                 new("keys", records.Select(r => r.Claim.Key).ToArray()),
                 new("hashes", records.Select(r => r.Claim.RequestHash).ToArray()),
+                new("kept", records.Select(r => r.Claim.Kept).ToArray()),
                 new("statuses", records.Select(r => r.Response.StatusCode).ToArray()),
                 new("types", records.Select(r => r.Response.ContentType).ToArray()),
                 new("bodies", records.Select(r => r.Response.Body).ToArray()),
@@ -81,16 +97,18 @@ public static class IdempotencyRecords
 
 /// <summary>
 /// The answer to a repeated key: the first response again (header Idempotent-Replayed: true) when the request is the
-/// same, 409 /problems/idempotency-key-reuse when it is not, 409 /problems/idempotency-key-in-progress while the first
-/// still runs.
+/// same, 409 /problems/idempotency-key-reuse (or the claim's <see cref="IdempotencyClaim.ReuseType"/>) when it is not,
+/// 409 /problems/idempotency-key-in-progress while the first still runs.
 /// </summary>
-public sealed class IdempotentReplay(IdempotencyRecord? first, string requestHash) : IResult
+public sealed class IdempotentReplay(IdempotencyRecord? first, IdempotencyClaim claim) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        if (first is not null && first.RequestHash != requestHash)
+        if (first is not null && first.RequestHash != claim.RequestHash)
         {
-            await Problems.Of(409, "idempotency-key-reuse", "This Idempotency-Key was used for a different request").ExecuteAsync(httpContext);
+            await Problems.Of(409, claim.ReuseType, "This key was used for a different request",
+                $"'{claim.Key}' was first used with another request; a repeat must be the same request, and a new request needs a new key.")
+                .ExecuteAsync(httpContext);
             return;
         }
         if (first?.StatusCode is not { } status)

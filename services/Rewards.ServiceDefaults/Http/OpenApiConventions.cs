@@ -19,7 +19,16 @@ public static class OpenApiConventions
     /// the service's own project: the OpenAPI source generator adds a project's XML doc comments as descriptions by
     /// intercepting that project's AddOpenApi call, and only one written with a lambda (not a method group).
     /// </summary>
-    public static void Apply(OpenApiOptions options)
+    public static void Apply(OpenApiOptions options) => Apply(options, BearerScheme, new OpenApiSecurityScheme
+    {
+        Type = SecuritySchemeType.Http,
+        Scheme = "bearer",
+        BearerFormat = "JWT",
+        Description = "A token from Membership's POST /auth/token; /ops/ operations need an ops account's token (role ops).",
+    });
+
+    /// <summary>A document whose operations that need authorization take <paramref name="scheme"/> (a partner document, say).</summary>
+    public static void Apply(OpenApiOptions options, string schemeName, OpenApiSecurityScheme scheme)
     {
         ProblemResponses.Apply(options);
         // Money is decimal: say so, so that generated clients do not carry amounts in binary floating point.
@@ -35,13 +44,7 @@ public static class OpenApiConventions
         {
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.Http,
-                Scheme = "bearer",
-                BearerFormat = "JWT",
-                Description = "A token from Membership's POST /auth/token; /ops/ operations need an ops account's token (role ops).",
-            };
+            document.Components.SecuritySchemes[schemeName] = scheme;
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
@@ -50,9 +53,10 @@ public static class OpenApiConventions
             if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
             {
                 operation.Security ??= [];
-                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(schemeName, context.Document)] = [] });
             }
             if (context.Description.HttpMethod is "POST" or "PUT" or "PATCH"
+                && !metadata.OfType<IdempotencyKeyInBody>().Any() // keyed by a body field instead
                 && operation.Parameters?.Any(p => p.Name == IdempotencyMiddleware.Header) != true)
             {
                 operation.Parameters ??= [];

@@ -12,19 +12,20 @@ namespace Rewards.Ledger.Features.Clawback;
 internal static class Clawbacks
 {
     /// <summary>
-    /// L4/L7: takes back up to <paramref name="points"/> (all when null) of what an order earned. Pending points are
-    /// voided (no negative balance arises); earned points come from the purchase's own lot first, then FIFO, and what
-    /// is still missing makes the balance negative (L8). Returns the points taken.
+    /// L4/L7: takes back up to <paramref name="points"/> (all when null) of what the purchase <paramref name="reference"/>
+    /// (an order id, a partner transaction) earned in <paramref name="book"/>. Pending points are voided (no negative
+    /// balance arises); earned points come from the purchase's own lot first, then FIFO, and what is still missing makes
+    /// the balance negative (L8). Returns the points voided and clawed back.
     /// </summary>
-    public static async Task<long> TakeBackAsync(LedgerSession session, Guid memberId, Guid orderId, long? points, string key, CancellationToken ct)
+    public static async Task<(long Voided, long Clawed)> TakeBackAsync(LedgerSession session, Book book, string reference, long? points, string key,
+        string causedBy, CancellationToken ct)
     {
-        var book = session.Book(memberId, Channel.Online);
-        var lot = await session.FindLotAsync(memberId, Channel.Online, "purchase", orderId.ToString(), ct);
-        if (lot is null) return 0;
+        var lot = await session.FindLotAsync(book.MemberId, book.Channel, "purchase", reference, ct);
+        if (lot is null) return (0, 0);
         var claim = Math.Min(points ?? long.MaxValue, lot.Amount - lot.ClawedBack);
-        if (claim <= 0 || await session.AlreadyPostedAsync(book.Pending, key, ct) || await session.AlreadyPostedAsync(book.Earned, key, ct)) return 0;
+        if (claim <= 0 || await session.AlreadyPostedAsync(book.Pending, key, ct) || await session.AlreadyPostedAsync(book.Earned, key, ct)) return (0, 0);
 
-        var entry = new Entry(lot.Status == "pending" ? "void" : "clawback", orderId.ToString(), key, "system:orders", session.Now, lot.Id);
+        var entry = new Entry(lot.Status == "pending" ? "void" : "clawback", reference, key, causedBy, session.Now, lot.Id);
         long voided = 0, clawed = 0;
         if (lot.Status == "pending")
         {
@@ -46,10 +47,10 @@ internal static class Clawbacks
         session.Changed(lot);
         session.Publish(new PointsClawedBack
         {
-            MemberId = memberId, Channel = Channel.Online, Reference = orderId.ToString(), PendingVoided = voided, EarnedClawedBack = clawed,
+            MemberId = book.MemberId, Channel = book.Channel, Reference = reference, PendingVoided = voided, EarnedClawedBack = clawed,
             BalanceAfter = book.Earned.Balance, At = session.Now,
         });
-        return claim;
+        return (voided, clawed);
     }
 
     /// <summary>L9: gives back up to <paramref name="points"/> redeemed by the order's hold, latest-expiring lots first.</summary>
@@ -111,7 +112,8 @@ public sealed class OrderCancelledConsumer(IServiceProvider services) : InboxCon
             await Dapper.SqlMapper.ExecuteAsync(tx.Connection!, new Dapper.CommandDefinition(
                 "insert into cancelled_orders (order_id, cancelled_at) values (@OrderId, @At) on conflict do nothing",
                 new { message.OrderId, message.At }, tx, cancellationToken: ct));
-            await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, null, $"clawback:cancel:{message.OrderId}", ct);
+            await Clawbacks.TakeBackAsync(session, session.Book(memberId, Channel.Online), message.OrderId.ToString(), null,
+                $"clawback:cancel:{message.OrderId}", "system:orders", ct);
         }
         await session.SaveAsync(ct);
     }
@@ -132,7 +134,11 @@ public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<Pr
         session.ExpireDueLots();
 
         var points = Domain.Earning.Points(message.RefundUsd, policy.Value.EarnRate * message.EarnMultiplier, policy.Value.UsdPerPoint);
-        if (points > 0) await Clawbacks.TakeBackAsync(session, memberId, message.OrderId, points, $"clawback:refund:{message.RefundId}", ct);
+        if (points > 0)
+        {
+            await Clawbacks.TakeBackAsync(session, session.Book(memberId, Channel.Online), message.OrderId.ToString(), points,
+                $"clawback:refund:{message.RefundId}", "system:orders", ct);
+        }
         if (hold is { Status: "committed" }) await Clawbacks.ReturnRedeemedAsync(session, hold, message.PointsReturned, $"return:refund:{message.RefundId}", ct);
         await session.SaveAsync(ct);
     }

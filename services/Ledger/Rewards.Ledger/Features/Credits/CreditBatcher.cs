@@ -35,6 +35,8 @@ public sealed record CreditCommand
     public PendingCredit? Pending { get; init; }
     public Inbox.Claim? InboxClaim { get; init; }
     public CreditIdempotency? Idempotency { get; init; }
+    /// <summary>What the caller writes with the credit, in its transaction, once the outcome is known (its own records, events).</summary>
+    public Action<LedgerSession, CreditOutcome>? Also { get; init; }
 }
 
 /// <summary>
@@ -63,7 +65,7 @@ public enum CreditStatus
     ReceiptAlreadyCredited,
     /// <summary>The message was handled before.</summary>
     AlreadyHandled,
-    /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases; nor does a cancelled order.</summary>
+    /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases; nor does a cancelled order, nor a credit of 0 points.</summary>
     NotEligible,
     /// <summary>The Idempotency-Key was recorded before, with <see cref="CreditOutcome.FirstResponse"/>.</summary>
     KeyUsedBefore,
@@ -183,21 +185,21 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 outcomes[i] = first;
                 continue;
             }
-            if (command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId) || command.Pending?.OrderId is { } o && known.Cancelled.Contains(o))
-            {
-                outcomes[i] = new CreditOutcome(CreditStatus.NotEligible);
-                continue;
-            }
-            var outcome = command.Pending is { } pending
-                ? CreditPending(session, book, command, pending.ActivateAfter ?? ActivationOf(pending, known))
+            var eligible = command.Points > 0
+                           && !(command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId))
+                           && !(command.Pending?.OrderId is { } o && known.Cancelled.Contains(o));
+            var outcome = !eligible ? new CreditOutcome(CreditStatus.NotEligible)
+                : command.Pending is { } pending ? CreditPending(session, book, command, pending.ActivateAfter ?? ActivationOf(pending, known))
                 : CreditEarned(session, book, command);
             outcomes[i] = outcome;
+            command.Also?.Invoke(session, outcome);
             if (command.Idempotency is { } idempotency)
             {
                 var response = idempotency.Respond(outcome);
                 known.Recorded[(idempotency.Claim.Scope, idempotency.Claim.Key)] = response;
                 recording.Add((idempotency.Claim, response));
             }
+            if (!eligible) continue;
             foreach (var key in CreditLookups.KeysOf(book, command))
             {
                 known.Earlier[key] = outcome with { Status = key is CreditLookups.ReceiptKey ? CreditStatus.ReceiptAlreadyCredited : CreditStatus.AlreadyCredited };

@@ -98,7 +98,7 @@ public static class CreditEndpoints
             Idempotency = claim is null ? null
                 : new CreditIdempotency(claim, o => IdempotencyRecords.Response(claim, 201, ResultOf(o), json.Value.SerializerOptions)),
         }, ct);
-        if (outcome.Status == CreditStatus.KeyUsedBefore) return new IdempotentReplay(outcome.FirstResponse, claim!.RequestHash);
+        if (outcome.Status == CreditStatus.KeyUsedBefore) return new IdempotentReplay(outcome.FirstResponse, claim!);
         if (outcome.Status == CreditStatus.ReceiptAlreadyCredited)
         {
             return Problems.Of(409, "receipt-already-credited", "This receipt has already been credited",

@@ -81,4 +81,10 @@ public static class ExchangeRateEndpoints
             ? Problems.Of(404, "exchange-rate-not-found", "No rate in force", $"No {code} rate is effective at {when:O}.")
             : TypedResults.Ok(rate);
     }
+
+    /// <summary>USD per unit of <paramref name="currency"/> in force at <paramref name="at"/> (1 for USD); null when none is.</summary>
+    public static async Task<decimal?> UsdPerUnitAsync(NpgsqlConnection conn, string currency, DateTimeOffset at, CancellationToken ct) =>
+        currency == "USD" ? 1m : await conn.ExecuteScalarAsync<decimal?>(new CommandDefinition(
+            "select usd_per_unit from exchange_rates where currency = @currency and effective_from <= @at order by effective_from desc limit 1",
+            new { currency, at }, cancellationToken: ct));
 }

@@ -161,7 +161,8 @@ public sealed class MemberErasedConsumer(IServiceProvider services) : InboxConsu
         await tx.Connection!.ExecuteAsync(new CommandDefinition(
             """
             insert into forfeitures (member_id, reason, due_at, status, created_at, closed_at) values (@memberId, 'erasure', @now, 'done', @now, @now)
-            on conflict (member_id) do update set status = 'done', closed_at = @now
+            on conflict (member_id) do update set status = 'done', closed_at = @now;
+            delete from member_cards where member_id = @memberId;
             """, new { message.MemberId, now }, tx, cancellationToken: ct));
         await session.SaveAsync(ct);
     }

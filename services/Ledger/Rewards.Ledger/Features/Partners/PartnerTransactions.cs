@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using Dapper;
+using Npgsql;
+using Rewards.ServiceDefaults.Http;
+
+namespace Rewards.Ledger.Features.Partners;
+
+/// <summary>A partner's transaction as recorded: what the statement lists and what refunds and cancellations refer to.</summary>
+public sealed record PartnerTransaction
+{
+    public required Guid Id { get; init; }
+    public required Guid PartnerId { get; init; }
+    public required string TransactionId { get; init; }
+    public required string Kind { get; init; }
+    public required Guid MemberId { get; init; }
+    public required string Channel { get; init; }
+    public Guid? RelatedId { get; init; }
+    public decimal? Amount { get; init; }
+    public string? Currency { get; init; }
+    public decimal? AmountUsd { get; init; }
+    public decimal? EarnRate { get; init; }
+    /// <summary>Points issued (purchase), taken back (refund), redeemed (redemption) or returned (cancellation).</summary>
+    public required long Points { get; init; }
+    public string? NoPointsReason { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required DateTimeOffset RecordedAt { get; init; }
+}
+
+public static partial class PartnerTransactions
+{
+    public const string Columns = """
+        id, partner_id as PartnerId, transaction_id as TransactionId, kind, member_id as MemberId, channel, related_id as RelatedId,
+        amount, currency, amount_usd as AmountUsd, earn_rate as EarnRate, points, no_points_reason as NoPointsReason,
+        occurred_at as OccurredAt, recorded_at as RecordedAt
+        """;
+
+    private const string InsertSql = """
+        insert into partner_transactions (id, partner_id, transaction_id, kind, member_id, channel, related_id, amount, currency, amount_usd,
+                                          earn_rate, points, no_points_reason, occurred_at, recorded_at)
+        values (@Id, @PartnerId, @TransactionId, @Kind, @MemberId, @Channel, @RelatedId, @Amount, @Currency, @AmountUsd,
+                @EarnRate, @Points, @NoPointsReason, @OccurredAt, @RecordedAt)
+        """;
+
+    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,100}$")]
+    private static partial Regex TransactionIdPattern();
+
+    /// <summary>Checks a transaction id field: 1 to 100 letters, digits and <c>. _ : / -</c>.</summary>
+    public static FieldErrors RequireTransactionId(this FieldErrors errors, string? id, string field = "transactionId") =>
+        errors.Require(id is not null && TransactionIdPattern().IsMatch(id), field, "1 to 100 letters, digits and . _ : / -, unique per partner.");
+
+    public static Task InsertAsync(NpgsqlTransaction tx, PartnerTransaction row, CancellationToken ct) =>
+        tx.Connection!.ExecuteAsync(new CommandDefinition(InsertSql, row, tx, cancellationToken: ct));
+
+    /// <summary>The insert as a statement to send with a batch's other writes.</summary>
+    public static NpgsqlBatchCommand InsertCommand(PartnerTransaction row)
+    {
+        var command = new NpgsqlBatchCommand(InsertSql);
+        foreach (var property in typeof(PartnerTransaction).GetProperties())
+        {
+            command.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(row) ?? DBNull.Value));
+        }
+        return command;
+    }
+
+    /// <summary>The partner's transaction <paramref name="transactionId"/> of kind <paramref name="kind"/>, locked for the caller's change.</summary>
+    public static Task<PartnerTransaction?> FindForUpdateAsync(NpgsqlTransaction tx, Guid partnerId, string transactionId, string kind, CancellationToken ct) =>
+        tx.Connection!.QuerySingleOrDefaultAsync<PartnerTransaction>(new CommandDefinition(
+            $"select {Columns} from partner_transactions where partner_id = @partnerId and transaction_id = @transactionId and kind = @kind for update",
+            new { partnerId, transactionId, kind }, tx, cancellationToken: ct));
+
+    /// <summary>The sum of what later transactions of <paramref name="kind"/> did to <paramref name="relatedId"/> (refunded amount and points …).</summary>
+    public static Task<(decimal Amount, long Points, int Count)> FollowUpsAsync(NpgsqlTransaction tx, Guid relatedId, string kind, CancellationToken ct) =>
+        tx.Connection!.QuerySingleAsync<(decimal, long, int)>(new CommandDefinition(
+            "select coalesce(sum(amount), 0), coalesce(sum(points), 0)::bigint, count(*)::int from partner_transactions where related_id = @relatedId and kind = @kind",
+            new { relatedId, kind }, tx, cancellationToken: ct));
+}
