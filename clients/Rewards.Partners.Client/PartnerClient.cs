@@ -25,10 +25,10 @@ public sealed record PartnerClientOptions(string KeyId, string Secret)
 public sealed class PartnerClient(HttpClient http, PartnerClientOptions options)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly ResiliencePipeline<HttpResponseMessage> _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
-        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+    private readonly ResiliencePipeline<HttpResponseMessage> _retry = options.MaxAttempts <= 1 ? ResiliencePipeline<HttpResponseMessage>.Empty
+        : new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(new RetryStrategyOptions<HttpResponseMessage>
         {
-            MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+            MaxRetryAttempts = options.MaxAttempts - 1,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(200),
@@ -38,8 +38,7 @@ public sealed class PartnerClient(HttpClient http, PartnerClientOptions options)
                 .HandleResult(r => r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway
                     or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout || InProgress(r)),
             DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.Headers.RetryAfter?.Delta),
-        })
-        .Build();
+        }).Build();
 
     public Task<PurchaseResult> PurchaseAsync(PurchaseRequest request, CancellationToken ct = default) =>
         SendAsync<PurchaseResult>(HttpMethod.Post, "partner/v1/purchases", request, ct);
