@@ -10,12 +10,15 @@ namespace Rewards.EndToEnd.Tests;
 /// </summary>
 public sealed class OpenApi_documents(RewardsSystem system) : IClassFixture<RewardsSystem>
 {
-    public static TheoryData<string> Services => ["Membership", "Orders", "Ledger", "Notifications"];
+    /// <summary>Each service's v1 document, and the Ledger's partner API document (partner-v1).</summary>
+    public static TheoryData<string> Services => ["Membership", "Orders", "Ledger", "Notifications", "Ledger/partner-v1"];
 
     [Theory]
     [MemberData(nameof(Services))]
     public async Task Should_match_the_document_the_clients_are_generated_from(string service)
     {
+        var document = service.Contains('/') ? service.Split('/')[1] : "v1";
+        service = service.Split('/')[0];
         using var client = service switch
         {
             "Membership" => system.Membership.CreateClient(),
@@ -23,10 +26,10 @@ public sealed class OpenApi_documents(RewardsSystem system) : IClassFixture<Rewa
             "Ledger" => system.Ledger.CreateClient(),
             _ => system.Notifications.CreateClient(),
         };
-        var served = JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken))!.AsObject();
+        var served = JsonNode.Parse(await client.GetStringAsync($"/openapi/{document}.json", TestContext.Current.CancellationToken))!.AsObject();
         served.Remove("servers"); // the address the document was fetched from
         var text = served.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-        var file = Path.Combine(RepositoryRoot(), "clients", "openapi", $"{service.ToLowerInvariant()}.json");
+        var file = Path.Combine(RepositoryRoot(), "clients", "openapi", document == "v1" ? $"{service.ToLowerInvariant()}.json" : $"{document}.json");
         if (Environment.GetEnvironmentVariable("REWARDS_UPDATE_OPENAPI") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);

@@ -11,6 +11,7 @@ public static class PartnerOpenApi
 
     public static void Apply(OpenApiOptions options)
     {
+        options.ShouldInclude = description => description.GroupName == PartnerApi.Document; // not every endpoint without a group
         OpenApiConventions.Apply(options, SchemeName, new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.ApiKey,
