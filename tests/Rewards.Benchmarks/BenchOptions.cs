@@ -9,7 +9,7 @@ internal sealed record BenchOptions(int Seconds, int Members, int Events, int Ex
             var i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
         }
-        var phases = Array.IndexOf(args, "--phases") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "a,b,c,b2,d,e";
+        var phases = Array.IndexOf(args, "--phases") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "a,b,c,f,b2,d,e";
         return new BenchOptions(Get("--seconds", 10), Get("--members", 100_000), Get("--events", 20_000), Get("--expire", 1_000_000), phases);
     }
 

@@ -19,6 +19,8 @@ internal sealed class LedgerProcess : IAsyncDisposable
     public string ConnectionString { get; }
     public CpuMeter Cpu { get; }
     public Guid[] Members => _members;
+    /// <summary>The Ledger over HTTP, as ops.</summary>
+    public HttpClient Http => _http;
 
     private LedgerProcess(Process process, string connectionString)
     {

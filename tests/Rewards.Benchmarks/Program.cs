@@ -2,7 +2,7 @@ using System.Text;
 using Rewards.Benchmarks;
 
 // Ledger benchmark (issue: Rewards-Ledger engine). Needs deploy/local/servers-up.sh to have run.
-// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000 --phases a,b,c,b2,d,e]
+// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000 --phases a,b,c,f,b2,d,e]
 // Before each phase the Ledger's outbox is drained and the written tables vacuumed and analysed (SettleAsync).
 var options = BenchOptions.Parse(args);
 var root = BenchOptions.RepositoryRoot();
@@ -50,6 +50,20 @@ if (options.Runs("c"))
     var hot = await ledger.CreditsPerSecondAsync(64, options.Seconds, oneMember: true);
     Print($"(c) ops credits over HTTP with Idempotency-Keys, 64 clients, one member: {hot:N0}/s = {hot / spread:0.00} × (b)  [target ≥ 0.50]");
     PrintCpu(ledger, hot * options.Seconds);
+}
+
+// (f) partner purchases through the signed partner API, 64 tills spread over members, against (b) of this run.
+if (options.Runs("f"))
+{
+    var partner = await PartnerPurchasing.CreatePartnerAsync(ledger.Http);
+    // Tills carry no bearer token: the signature is their only credential.
+    using var tills = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = ledger.Http.BaseAddress };
+    await PartnerPurchasing.PurchasesPerSecondAsync(tills, partner, ledger.Members, 32, 10); // warms the partner path's code
+    await ledger.SettleAsync();
+    ledger.Cpu.Restart();
+    var purchases = await PartnerPurchasing.PurchasesPerSecondAsync(tills, partner, ledger.Members, 64, options.Seconds);
+    Print($"(f) partner purchases through the signed API, 64 clients, spread: {purchases:N0}/s = {purchases / spread:0.00} × (b)  [target ≥ 0.90]");
+    PrintCpu(ledger, purchases * options.Seconds);
 }
 
 // (b2) OrderPaid events earned per second from the broker.
