@@ -122,7 +122,7 @@ public static class PartnerAdminEndpoints
     }
 
     public static async Task<Results<Ok<PartnerView>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        Guid partnerId, PartnerChange change, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+        Guid partnerId, PartnerChange change, NpgsqlDataSource db, PartnerKeyDirectory directory, TimeProvider clock, CancellationToken ct)
     {
         var errors = Validate(change.Name, change.EarnRate, change.RequestsPerSecond, required: false)
             .Require(change.Status is null or "active" or "suspended", "status", "One of: active, suspended.");
@@ -139,6 +139,7 @@ public static class PartnerAdminEndpoints
                 returning {Columns}
                 """, new { partnerId, name = change.Name?.Trim(), change.EarnRate, change.RedemptionAllowed, change.Status, change.RequestsPerSecond, now = clock.GetUtcNow() },
                 cancellationToken: ct));
+            directory.Forget();
             return partner is null ? NotFound(partnerId) : TypedResults.Ok(partner);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -148,7 +149,8 @@ public static class PartnerAdminEndpoints
     }
 
     public static async Task<Results<Created<NewPartnerKey>, ValidationProblem, ProblemHttpResult>> CreateKeyAsync(
-        Guid partnerId, KeyRequest request, HttpContext context, NpgsqlDataSource db, PartnerKeys keys, TimeProvider clock, CancellationToken ct)
+        Guid partnerId, KeyRequest request, HttpContext context, NpgsqlDataSource db, PartnerKeys keys, PartnerKeyDirectory directory,
+        TimeProvider clock, CancellationToken ct)
     {
         var overlap = request.OverlapHours ?? 24;
         if (overlap is < 0 or > 24 * 30) return Problems.Validation(new FieldErrors().Require(false, "overlapHours", "Between 0 and 720 hours."));
@@ -174,6 +176,7 @@ public static class PartnerAdminEndpoints
             """, new { keyId, partnerId, @sealed = keys.Encrypt(keyId, secret), now, by = $"ops:{context.User.FindFirstValue("sub")}" },
             tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        directory.Forget();
         return TypedResults.Created($"/ops/partners/{partnerId}/keys", new NewPartnerKey(keyId, secret, now, replaced > 0 ? previousExpireAt : null));
     }
 
@@ -192,7 +195,8 @@ public static class PartnerAdminEndpoints
     }
 
     public static async Task<Results<Ok<PartnerKeyView>, ProblemHttpResult>> RevokeKeyAsync(
-        Guid partnerId, string keyId, HttpContext context, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+        Guid partnerId, string keyId, HttpContext context, NpgsqlDataSource db, PartnerKeyDirectory directory, TimeProvider clock,
+        CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var key = await conn.QuerySingleOrDefaultAsync<PartnerKeyView>(new CommandDefinition(
@@ -201,6 +205,7 @@ public static class PartnerAdminEndpoints
             where partner_id = @partnerId and key_id = @keyId
             returning key_id as KeyId, 'revoked' as Status, created_at as CreatedAt, expires_at as ExpiresAt, revoked_at as RevokedAt
             """, new { partnerId, keyId, now = clock.GetUtcNow(), by = $"ops:{context.User.FindFirstValue("sub")}" }, cancellationToken: ct));
+        directory.Forget();
         return key is null
             ? Problems.Of(404, "partner-key-not-found", "No such key", $"Partner {partnerId} has no key '{keyId}'.")
             : TypedResults.Ok(key);

@@ -20,6 +20,7 @@ public static class PartnerApi
         var services = builder.Services;
         services.AddOptions<PartnerOptions>().Bind(builder.Configuration.GetSection("Partners")).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PartnerKeys>();
+        services.AddSingleton<PartnerKeyDirectory>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, PartnerSignatureHandler>(PartnerSignatureHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(PartnerSignatureHandler.Policy, p => p
             .AddAuthenticationSchemes(PartnerSignatureHandler.SchemeName).RequireAuthenticatedUser());

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -66,21 +65,18 @@ public static class PartnerPurchases
         var purchasedAt = request.PurchasedAt.ToUniversalTime();
         MemberReference? member;
         decimal? usdPerUnit;
-        DateTimeOffset? enrolledAt;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             member = await MemberCards.ResolveAsync(conn, keys, request.Member, now, ct);
             if (member is null) return PartnerProblems.MemberNotFound();
             usdPerUnit = await ExchangeRateEndpoints.UsdPerUnitAsync(conn, currency, purchasedAt, ct);
-            enrolledAt = await conn.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
-                "select registered_at from member_enrolments where member_id = @MemberId", new { member.MemberId }, cancellationToken: ct));
         }
         if (usdPerUnit is null)
             return Problems.Of(422, "exchange-rate-not-found", "No exchange rate in force", $"No {currency} rate is in force on {purchasedAt:yyyy-MM-dd}.");
 
         var amountUsd = decimal.Round(request.Amount * usdPerUnit.Value, 2);
         var reason = request.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases ? "stacked-promotion"
-            : purchasedAt < enrolledAt ? "purchase-before-enrolment"
+            : purchasedAt < member.EnrolledAt ? "purchase-before-enrolment"
             : null;
         var points = reason is null ? Domain.Earning.Points(amountUsd, partner.EarnRate, policy.Value.UsdPerPoint) : 0;
         if (points == 0) reason ??= "amount-too-small";

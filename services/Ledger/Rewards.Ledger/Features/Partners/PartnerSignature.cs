@@ -20,15 +20,12 @@ namespace Rewards.Ledger.Features.Partners;
 /// </summary>
 public sealed class PartnerSignatureHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    NpgsqlDataSource db, PartnerKeys keys, TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    NpgsqlDataSource db, PartnerKeyDirectory directory, TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "PartnerSignature";
     public const string Policy = "partner";
     public static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(5);
     private const string FailureItem = "partner-auth-failure";
-
-    private sealed record KeyRow(Guid PartnerId, byte[] SecretEncrypted, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, string Status,
-        string Name, string Channel, decimal EarnRate, bool RedemptionAllowed, int RequestsPerSecond);
 
     private sealed record Failure(string Type, string Title, string Detail);
 
@@ -48,17 +45,10 @@ public sealed class PartnerSignatureHandler(
             return Fail("partner-signature-invalid", "The nonce is malformed", "X-Partner-Nonce must have 8 to 128 characters.");
 
         var ct = Context.RequestAborted;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var key = await conn.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
-            """
-            select k.partner_id as PartnerId, k.secret_encrypted as SecretEncrypted, k.expires_at as ExpiresAt, k.revoked_at as RevokedAt,
-                   p.status, p.name, p.channel, p.earn_rate as EarnRate, p.redemption_allowed as RedemptionAllowed,
-                   p.requests_per_second as RequestsPerSecond
-            from partner_keys k join partners p on p.id = k.partner_id where k.key_id = @keyId
-            """, new { keyId }, cancellationToken: ct));
+        var key = await directory.FindAsync(keyId, ct);
         if (key is null) return Fail("partner-key-unknown", "Unknown partner key", $"There is no partner key '{keyId}'.");
 
-        var expected = HMACSHA256.HashData(keys.Decrypt(keyId, key.SecretEncrypted),
+        var expected = HMACSHA256.HashData(key.Secret,
             Encoding.UTF8.GetBytes(Canonical(Request.Method, PathAndQuery(), timestamp, nonce, await BodyHashAsync(ct))));
         if (!TryFromHex(signature, out var given) || !CryptographicOperations.FixedTimeEquals(expected, given))
             return Fail("partner-signature-invalid", "The signature does not match",
@@ -69,12 +59,13 @@ public sealed class PartnerSignatureHandler(
         if (key.Status != "active")
             return Fail("partner-suspended", "The partner is suspended", "Requests are refused until the partnership is active again.");
 
+        await using var conn = await db.OpenConnectionAsync(ct);
         var fresh = await conn.ExecuteAsync(new CommandDefinition(
             "insert into partner_nonces (key_id, nonce, seen_at) values (@keyId, @nonce, @now) on conflict do nothing",
             new { keyId, nonce, now }, cancellationToken: ct));
         if (fresh == 0) return Fail("partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
 
-        var partner = new Partner(key.PartnerId, key.Name, key.Channel, key.EarnRate, key.RedemptionAllowed, key.RequestsPerSecond);
+        var partner = key.Partner;
         Context.Features.Set(partner);
         var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", $"partner:{partner.Id}"), new Claim("partner_key", keyId)], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
