@@ -123,6 +123,48 @@ public sealed class Partner_stores(LedgerService service) : IClassFixture<Ledger
     }
 
     [Fact]
+    [Trait("Rule", "L3")]
+    public async Task Should_give_no_points_for_a_purchase_made_before_the_member_enrolled()
+    {
+        await _api.SetClockAsync(Now);
+        var memberId = Guid.CreateVersion7();
+        await _api.PublishAsync(new Contracts.Membership.MemberRegistered
+        {
+            MemberId = memberId, Email = "m@example.com", Name = "M", Country = "KR", MarketingOptIn = false, NewMemberBenefits = false, RegisteredAt = Now,
+        });
+        var partner = await _desk.CreatePartnerAsync();
+        var till = _desk.Till(partner);
+        var ct = TestContext.Current.CancellationToken;
+        Assert.True(await Testing.Eventually.TrueAsync(async () =>
+        {
+            try { return (await till.LookUpMemberAsync(memberId.ToString(), ct)).CanEarn; }
+            catch (PartnerApiException) { return false; } // not registered in the Ledger yet
+        }));
+
+        var before = await till.PurchaseAsync(new PurchaseRequest(NewId(), memberId.ToString(), 100m, "USD", Now.AddDays(-1)), ct);
+        var after = await till.PurchaseAsync(new PurchaseRequest(NewId(), memberId.ToString(), 100m, "USD", Now.AddMinutes(1)), ct);
+
+        Assert.Equal((0L, "purchase-before-enrolment"), (before.Points, before.NoPointsReason));
+        Assert.Equal(2000, after.Points);
+    }
+
+    [Fact]
+    [Trait("Rule", "L16")]
+    public async Task Should_refuse_a_purchase_for_a_member_the_ledger_does_not_know_and_open_no_account()
+    {
+        await _api.SetClockAsync(Now);
+        var stranger = Guid.CreateVersion7();
+        var partner = await _desk.CreatePartnerAsync();
+
+        var refused = await Assert.ThrowsAsync<PartnerApiException>(() => _desk.Till(partner)
+            .PurchaseAsync(new PurchaseRequest(NewId(), stranger.ToString(), 100m, "USD", Now), TestContext.Current.CancellationToken));
+
+        Assert.Equal((HttpStatusCode.NotFound, "member-not-found"), (refused.Status, refused.Type));
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.False(await conn.ExecuteScalarAsync<bool>("select exists (select 1 from accounts where member_id = @stranger)", new { stranger }));
+    }
+
+    [Fact]
     [Trait("Rule", "L7")]
     public async Task Should_take_back_the_points_of_a_partial_refund_and_then_the_rest_on_the_full_refund()
     {

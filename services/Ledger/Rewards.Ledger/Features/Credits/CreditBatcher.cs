@@ -6,6 +6,7 @@ using Npgsql;
 using Rewards.Contracts.Ledger;
 using Rewards.Ledger.Data;
 using Rewards.Ledger.Domain;
+using Rewards.Ledger.Features.Partners;
 using Rewards.ServiceDefaults.Http;
 using Rewards.ServiceDefaults.Messaging;
 
@@ -33,7 +34,12 @@ public sealed record CreditCommand
     public required bool Transferable { get; init; }
     /// <summary>Set for purchase points that stay pending until they activate (L4).</summary>
     public PendingCredit? Pending { get; init; }
+    /// <summary>The message (or signed request) the credit comes from, received once: a second time it changes nothing.</summary>
     public Inbox.Claim? InboxClaim { get; init; }
+    /// <summary>The nonce of the signed partner request the credit comes from, claimed with the credit (a replay changes nothing).</summary>
+    public PartnerNonce? Nonce { get; init; }
+    /// <summary>Refuse the credit (<see cref="CreditStatus.UnknownMember"/>) rather than open accounts for a member the Ledger has never seen.</summary>
+    public bool MemberMustBeKnown { get; init; }
     public CreditIdempotency? Idempotency { get; init; }
     /// <summary>What the caller writes with the credit, in its transaction, once the outcome is known (its own records, events).</summary>
     public Action<LedgerSession, CreditOutcome>? Also { get; init; }
@@ -63,8 +69,12 @@ public enum CreditStatus
     AlreadyCredited,
     /// <summary>L12: the receipt was credited before (to this or another member).</summary>
     ReceiptAlreadyCredited,
-    /// <summary>The message was handled before.</summary>
+    /// <summary>The message (or signed request) was handled before.</summary>
     AlreadyHandled,
+    /// <summary>The Ledger knows no such member (<see cref="CreditCommand.MemberMustBeKnown"/>); nothing was written.</summary>
+    UnknownMember,
+    /// <summary>L3: the purchase was made before the member enrolled; it earns nothing.</summary>
+    PurchaseBeforeEnrolment,
     /// <summary>L3/L14: a withdrawn, disqualified or erased member earns nothing from purchases; nor does a cancelled order, nor a credit of 0 points.</summary>
     NotEligible,
     /// <summary>The Idempotency-Key was recorded before, with <see cref="CreditOutcome.FirstResponse"/>.</summary>
@@ -164,6 +174,21 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
             }
         }
 
+        var signed = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null && batch[i].Command.Nonce is not null).ToList();
+        if (signed.Count > 0)
+        {
+            var unseen = await PartnerNonces.ClaimAsync(conn, tx, [.. signed.Select(i => batch[i].Command.Nonce!)], now, ct);
+            foreach (var i in signed.Where(i => !unseen.Remove(batch[i].Command.Nonce!))) outcomes[i] = new CreditOutcome(CreditStatus.AlreadyHandled);
+        }
+
+        // A member the credit may not open accounts for is checked before the accounts are locked (and opened).
+        var vetted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null && batch[i].Command.MemberMustBeKnown).ToList();
+        if (vetted.Count > 0)
+        {
+            var members = await CreditLookups.KnownMembersAsync(tx, [.. vetted.Select(i => batch[i].Command.MemberId)], ct);
+            foreach (var i in vetted.Where(i => !members.Contains(batch[i].Command.MemberId))) outcomes[i] = new CreditOutcome(CreditStatus.UnknownMember);
+        }
+
         var session = new LedgerSession(tx, outbox, now);
         var live = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null).ToList();
         await session.LockAsync(live.Select(i => (batch[i].Command.MemberId, batch[i].Command.Channel)), ct);
@@ -185,10 +210,11 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 outcomes[i] = first;
                 continue;
             }
-            var eligible = command.Points > 0
-                           && !(command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId))
-                           && !(command.Pending?.OrderId is { } o && known.Cancelled.Contains(o));
-            var outcome = !eligible ? new CreditOutcome(CreditStatus.NotEligible)
+            var outcome = command.Source == LotSource.Purchase && command.EarnedAt < known.Enrolled.GetValueOrDefault(command.MemberId, DateTimeOffset.MinValue)
+                    ? new CreditOutcome(CreditStatus.PurchaseBeforeEnrolment)
+                : command.Points == 0 || command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId)
+                                      || command.Pending?.OrderId is { } o && known.Cancelled.Contains(o)
+                    ? new CreditOutcome(CreditStatus.NotEligible)
                 : command.Pending is { } pending ? CreditPending(session, book, command, pending.ActivateAfter ?? ActivationOf(pending, known))
                 : CreditEarned(session, book, command);
             outcomes[i] = outcome;
@@ -199,7 +225,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 known.Recorded[(idempotency.Claim.Scope, idempotency.Claim.Key)] = response;
                 recording.Add((idempotency.Claim, response));
             }
-            if (!eligible) continue;
+            if (outcome.Status != CreditStatus.Credited) continue;
             foreach (var key in CreditLookups.KeysOf(book, command))
             {
                 known.Earlier[key] = outcome with { Status = key is CreditLookups.ReceiptKey ? CreditStatus.ReceiptAlreadyCredited : CreditStatus.AlreadyCredited };

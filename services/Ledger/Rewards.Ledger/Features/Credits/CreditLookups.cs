@@ -9,12 +9,12 @@ namespace Rewards.Ledger.Features.Credits;
 /// <summary>
 /// What a batch of credits is decided on: the Idempotency-Key answers recorded before (<see cref="Recorded"/>), the
 /// credits done before under any of the batch's keys (<see cref="Earlier"/>), the orders delivered (when pending
-/// points activate, L4) or cancelled, and the members who no longer earn (L14). The batch adds its own decisions,
-/// so a second credit of the same key in one batch finds the first.
+/// points activate, L4) or cancelled, the members who no longer earn (L14) and when purchasing members enrolled (L3).
+/// The batch adds its own decisions, so a second credit of the same key in one batch finds the first.
 /// </summary>
 public sealed record CreditLookups(
     Dictionary<(string, string), IdempotencyRecord> Recorded, Dictionary<CreditLookups.DoneKey, CreditOutcome> Earlier,
-    Dictionary<Guid, DateTimeOffset> Deliveries, HashSet<Guid> Leaving, HashSet<Guid> Cancelled)
+    Dictionary<Guid, DateTimeOffset> Deliveries, HashSet<Guid> Leaving, Dictionary<Guid, DateTimeOffset> Enrolled, HashSet<Guid> Cancelled)
 {
     /// <summary>Something a credit can have been done under before.</summary>
     public abstract record DoneKey;
@@ -41,9 +41,8 @@ public sealed record CreditLookups(
         var conn = tx.Connection!;
         var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, commands, ct);
         var orders = commands.Select(c => c.Pending?.OrderId).OfType<Guid>().ToArray();
-        return new CreditLookups(recorded, earlier,
-            await DeliveriesAsync(conn, tx, orders, ct),
-            await LeavingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)], ct),
+        var (leaving, enrolled) = await PurchasingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)], ct);
+        return new CreditLookups(recorded, earlier, await DeliveriesAsync(conn, tx, orders, ct), leaving, enrolled,
             await CancelledOrdersAsync(conn, tx, orders, ct));
     }
 
@@ -121,13 +120,29 @@ public sealed record CreditLookups(
             "select order_id, delivered_at from order_deliveries where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct)))
             .ToDictionary(r => r.OrderId, r => r.DeliveredAt);
 
-    private static async Task<HashSet<Guid>> LeavingMembersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
-        members.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(
+    /// <summary>Of the members of purchases, those who no longer earn (L14), and when each enrolled (L3).</summary>
+    private static async Task<(HashSet<Guid> Leaving, Dictionary<Guid, DateTimeOffset> Enrolled)> PurchasingMembersAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct)
+    {
+        if (members.Length == 0) return ([], []);
+        using var found = await conn.QueryMultipleAsync(new CommandDefinition(
             """
             select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
-            union select member_id from member_suspensions where member_id = any(@members)
-            """, new { members }, tx, cancellationToken: ct)))
-            .ToHashSet();
+            union select member_id from member_suspensions where member_id = any(@members);
+            select member_id, registered_at from member_enrolments where member_id = any(@members)
+            """, new { members }, tx, cancellationToken: ct));
+        return ((await found.ReadAsync<Guid>()).ToHashSet(),
+            (await found.ReadAsync<(Guid MemberId, DateTimeOffset RegisteredAt)>()).ToDictionary(r => r.MemberId, r => r.RegisteredAt));
+    }
+
+    /// <summary>Of <paramref name="members"/>, those the Ledger knows: enrolled, or with accounts.</summary>
+    public static async Task<HashSet<Guid>> KnownMembersAsync(NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
+        (await tx.Connection!.QueryAsync<Guid>(new CommandDefinition(
+            """
+            select m.member_id from unnest(@members) m(member_id)
+            where exists (select 1 from member_enrolments e where e.member_id = m.member_id)
+               or exists (select 1 from accounts a where a.member_id = m.member_id)
+            """, new { members = members.Distinct().ToArray() }, tx, cancellationToken: ct))).ToHashSet();
 
     private static async Task<HashSet<Guid>> CancelledOrdersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] orderIds, CancellationToken ct) =>
         orderIds.Length == 0 ? [] : (await conn.QueryAsync<Guid>(new CommandDefinition(

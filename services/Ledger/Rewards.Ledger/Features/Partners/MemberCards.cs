@@ -9,11 +9,8 @@ namespace Rewards.Ledger.Features.Partners;
 /// <summary>The member's card: the number for earning at partner stores, and a QR token (valid for minutes) for paying with points.</summary>
 public sealed record MemberCard(string CardNumber, string Token, DateTimeOffset TokenExpiresAt);
 
-/// <summary>
-/// Who a partner's member reference names, whether it proves the member is present (a fresh token), and when the
-/// member enrolled (L3; unknown for members from before the Ledger recorded enrolments).
-/// </summary>
-public sealed record MemberReference(Guid MemberId, bool Present, DateTimeOffset? EnrolledAt);
+/// <summary>Who a partner's member reference names, and whether it proves the member is present (a fresh token).</summary>
+public sealed record MemberReference(Guid MemberId, bool Present);
 
 /// <summary>
 /// L16: partners identify members without personal data: by member id, by the 16-digit card number (printed or in the
@@ -54,22 +51,19 @@ public static class MemberCards
         reference = reference.Trim();
         if (Guid.TryParse(reference, out var memberId))
         {
-            var member = await conn.QuerySingleAsync<(DateTimeOffset? EnrolledAt, bool Known)>(new CommandDefinition(
+            var known = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
                 """
-                select e.registered_at, e.member_id is not null or exists (select 1 from accounts a where a.member_id = @memberId)
-                from (select @memberId as member_id) m left join member_enrolments e using (member_id)
+                select exists (select 1 from member_enrolments where member_id = @memberId)
+                    or exists (select 1 from accounts where member_id = @memberId)
                 """, new { memberId }, cancellationToken: ct));
-            return member.Known ? new MemberReference(memberId, false, member.EnrolledAt) : null;
+            return known ? new MemberReference(memberId, false) : null;
         }
         var present = reference.Contains('.');
         var card = present ? keys.CardOfToken(reference, now) : reference.Replace(" ", "").Replace("-", "");
         if (card is null || !IsCardNumber(card)) return null;
-        var holder = await conn.QuerySingleOrDefaultAsync<(Guid MemberId, DateTimeOffset? EnrolledAt)?>(new CommandDefinition(
-            """
-            select c.member_id, e.registered_at from member_cards c left join member_enrolments e using (member_id)
-            where c.card_number = @card
-            """, new { card }, cancellationToken: ct));
-        return holder is { } h ? new MemberReference(h.MemberId, present, h.EnrolledAt) : null;
+        var holder = await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            "select member_id from member_cards where card_number = @card", new { card }, cancellationToken: ct));
+        return holder is { } id ? new MemberReference(id, present) : null;
     }
 
     /// <summary>16 digits: "9", 14 random digits and a Luhn check digit, so a mistyped number is caught before a look-up.</summary>

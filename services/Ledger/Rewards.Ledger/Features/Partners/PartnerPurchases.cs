@@ -63,21 +63,21 @@ public static class PartnerPurchases
         var claim = IdempotencyRecords.ClaimOf(context) ?? throw new InvalidOperationException("A valid transaction id is claimed by the middleware");
 
         var purchasedAt = request.PurchasedAt.ToUniversalTime();
-        MemberReference? member;
-        decimal? usdPerUnit;
-        await using (var conn = await db.OpenConnectionAsync(ct))
+        // A member id is checked in the credit's batch; a card number or token is looked up here.
+        var member = Guid.TryParse(request.Member, out var memberId) ? new MemberReference(memberId, false) : null;
+        decimal? usdPerUnit = currency == "USD" ? 1m : null;
+        if (member is null || usdPerUnit is null)
         {
-            member = await MemberCards.ResolveAsync(conn, keys, request.Member, now, ct);
+            await using var conn = await db.OpenConnectionAsync(ct);
+            member ??= await MemberCards.ResolveAsync(conn, keys, request.Member, now, ct);
             if (member is null) return PartnerProblems.MemberNotFound();
-            usdPerUnit = await ExchangeRateEndpoints.UsdPerUnitAsync(conn, currency, purchasedAt, ct);
+            usdPerUnit ??= await ExchangeRateEndpoints.UsdPerUnitAsync(conn, currency, purchasedAt, ct);
         }
         if (usdPerUnit is null)
             return Problems.Of(422, "exchange-rate-not-found", "No exchange rate in force", $"No {currency} rate is in force on {purchasedAt:yyyy-MM-dd}.");
 
         var amountUsd = decimal.Round(request.Amount * usdPerUnit.Value, 2);
-        var reason = request.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases ? "stacked-promotion"
-            : purchasedAt < member.EnrolledAt ? "purchase-before-enrolment"
-            : null;
+        var reason = request.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases ? "stacked-promotion" : null;
         var points = reason is null ? Domain.Earning.Points(amountUsd, partner.EarnRate, policy.Value.UsdPerPoint) : 0;
         if (points == 0) reason ??= "amount-too-small";
         var id = Guid.CreateVersion7();
@@ -85,13 +85,15 @@ public static class PartnerPurchases
 
         PartnerPurchaseResult ResultOf(CreditOutcome outcome) => outcome.Status == CreditStatus.Credited
             ? new(request.TransactionId, member.MemberId, request.Amount, currency, amountUsd, points, "pending", earnsAt, null)
-            : new(request.TransactionId, member.MemberId, request.Amount, currency, amountUsd, 0, "no-points", null, reason ?? "member-not-eligible");
+            : new(request.TransactionId, member.MemberId, request.Amount, currency, amountUsd, 0, "no-points", null,
+                outcome.Status == CreditStatus.PurchaseBeforeEnrolment ? "purchase-before-enrolment" : reason ?? "member-not-eligible");
 
         var outcome = await credits.CreditAsync(new CreditCommand
         {
             MemberId = member.MemberId, Channel = partner.Channel, Points = points, Source = LotSource.Purchase, Reference = id.ToString(),
             IdempotencyKey = id.ToString(), CausedBy = $"partner:{partner.Id}", Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance,
             EarnedAt = purchasedAt, Transferable = true, Pending = new PendingCredit { ActivateAfter = earnsAt },
+            Nonce = context.Features.Get<PartnerNonce>(), MemberMustBeKnown = true,
             Idempotency = new CreditIdempotency(claim, o => IdempotencyRecords.Response(claim, 201, ResultOf(o), json.Value.SerializerOptions)),
             Also = (session, o) =>
             {
@@ -111,6 +113,8 @@ public static class PartnerPurchases
             },
         }, ct);
         if (outcome.Status == CreditStatus.KeyUsedBefore) return new IdempotentReplay(outcome.FirstResponse, claim);
+        if (outcome.Status == CreditStatus.AlreadyHandled) return PartnerSignatureHandler.NonceReusedProblem();
+        if (outcome.Status == CreditStatus.UnknownMember) return PartnerProblems.MemberNotFound();
         return TypedResults.Created($"/partner/v1/statement", ResultOf(outcome));
     }
 }

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
-using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -59,17 +59,26 @@ public sealed class PartnerSignatureHandler(
         if (key.Status != "active")
             return Fail("partner-suspended", "The partner is suspended", "Requests are refused until the partnership is active again.");
 
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var fresh = await conn.ExecuteAsync(new CommandDefinition(
-            "insert into partner_nonces (key_id, nonce, seen_at) values (@keyId, @nonce, @now) on conflict do nothing",
-            new { keyId, nonce, now }, cancellationToken: ct));
-        if (fresh == 0) return Fail("partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
+        // A request that batches its writes claims its nonce with them; any other claims it now.
+        var claim = new PartnerNonce(keyId, nonce);
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<BatchedIdempotency>() is not null) Context.Features.Set(claim);
+        else
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            if ((await PartnerNonces.ClaimAsync(conn, null, [claim], now, ct)).Count == 0) return NonceReused();
+        }
 
         var partner = key.Partner;
         Context.Features.Set(partner);
         var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", $"partner:{partner.Id}"), new Claim("partner_key", keyId)], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
+
+    public static ProblemHttpResult NonceReusedProblem() =>
+        Problems.Of(401, "partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
+
+    private AuthenticateResult NonceReused() =>
+        Fail("partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
