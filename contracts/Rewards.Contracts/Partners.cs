@@ -3,6 +3,8 @@ namespace Rewards.Contracts.Partners;
 /// <summary>L16/L4: a partner store recorded a member's purchase; <see cref="Points"/> are pending until <see cref="EarnsAt"/>.</summary>
 public sealed record PartnerPurchaseRecorded
 {
+    /// <summary>The Ledger's id of the partner transaction: one per transaction, stable across redeliveries.</summary>
+    public required Guid RecordId { get; init; }
     public required Guid PartnerId { get; init; }
     public required string PartnerName { get; init; }
     public required string TransactionId { get; init; }
@@ -21,6 +23,8 @@ public sealed record PartnerPurchaseRecorded
 /// <summary>L16/L7: a partner store refunded (part of) a purchase; the points earned on it were taken back.</summary>
 public sealed record PartnerPurchaseRefunded
 {
+    /// <summary>The Ledger's id of the partner transaction: one per transaction, stable across redeliveries.</summary>
+    public required Guid RecordId { get; init; }
     public required Guid PartnerId { get; init; }
     public required string PartnerName { get; init; }
     public required string TransactionId { get; init; }
@@ -36,6 +40,8 @@ public sealed record PartnerPurchaseRefunded
 /// <summary>L16/L9: a member paid with points at a partner store.</summary>
 public sealed record PartnerRedemptionMade
 {
+    /// <summary>The Ledger's id of the partner transaction: one per transaction, stable across redeliveries.</summary>
+    public required Guid RecordId { get; init; }
     public required Guid PartnerId { get; init; }
     public required string PartnerName { get; init; }
     public required string TransactionId { get; init; }
@@ -49,6 +55,8 @@ public sealed record PartnerRedemptionMade
 /// <summary>L16/L9: a partner store cancelled a redemption; the points went back into the lots they came from.</summary>
 public sealed record PartnerRedemptionCancelled
 {
+    /// <summary>The Ledger's id of the partner transaction: one per transaction, stable across redeliveries.</summary>
+    public required Guid RecordId { get; init; }
     public required Guid PartnerId { get; init; }
     public required string PartnerName { get; init; }
     public required string TransactionId { get; init; }

@@ -20,10 +20,13 @@ public sealed record CreditLookups(
     public abstract record DoneKey;
     /// <summary>A posting with this idempotency key on the account the credit goes to.</summary>
     public sealed record PostingKey(Guid AccountId, string IdempotencyKey) : DoneKey;
-    /// <summary>L3: a purchase earns once per member account.</summary>
+    /// <summary>L3: a shop order earns once per member account, whatever the events that announce it.</summary>
     public sealed record PurchaseKey(Guid MemberId, string Channel, string Reference) : DoneKey;
     /// <summary>L12: a receipt is credited once, to whichever member.</summary>
     public sealed record ReceiptKey(string Reference) : DoneKey;
+
+    /// <summary>A shop order's purchase; a partner's purchase is made once by its transaction id instead (L16).</summary>
+    private static bool IsOrder(CreditCommand c) => c.Source == LotSource.Purchase && c.Pending?.OrderId is not null;
 
     private static Guid TargetAccount(Book book, CreditCommand c) => c.Pending is null ? book.Earned.Id : book.Pending.Id;
 
@@ -31,7 +34,7 @@ public sealed record CreditLookups(
     public static IEnumerable<DoneKey> KeysOf(Book book, CreditCommand c)
     {
         yield return new PostingKey(TargetAccount(book, c), c.IdempotencyKey);
-        if (c.Source == LotSource.Purchase) yield return new PurchaseKey(c.MemberId, c.Channel, c.Reference);
+        if (IsOrder(c)) yield return new PurchaseKey(c.MemberId, c.Channel, c.Reference);
         if (c.Source == LotSource.MissedEarning) yield return new ReceiptKey(c.Reference);
     }
 
@@ -79,7 +82,7 @@ public sealed record CreditLookups(
             result[new PostingKey(row.AccountId, row.Key)] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
         }
 
-        var purchases = commands.Where(c => c.Source == LotSource.Purchase).ToArray();
+        var purchases = commands.Where(IsOrder).ToArray();
         if (purchases.Length > 0)
         {
             foreach (var row in await conn.QueryAsync<(Guid MemberId, string Channel, string Reference, Guid Id)>(new CommandDefinition(

@@ -106,7 +106,7 @@ public static class PartnerPurchases
                 }));
                 session.Publish(new PartnerPurchaseRecorded
                 {
-                    PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,
+                    RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,
                     Channel = partner.Channel, Amount = request.Amount, Currency = currency, AmountUsd = amountUsd, Points = result.Points,
                     NoPointsReason = result.NoPointsReason, EarnsAt = result.EarnsAt, PurchasedAt = purchasedAt,
                 });

@@ -78,7 +78,7 @@ public static class PartnerRedemptions
         }, ct);
         session.Publish(new PartnerRedemptionMade
         {
-            PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,
+            RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,
             Channel = partner.Channel, Points = request.Points, ValueUsd = valueUsd, At = now,
         });
         await session.SaveAsync(ct);
@@ -121,7 +121,7 @@ public static class PartnerRedemptions
         }, ct);
         session.Publish(new PartnerRedemptionCancelled
         {
-            PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, RedemptionTransactionId = redemption.TransactionId,
+            RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, RedemptionTransactionId = redemption.TransactionId,
             MemberId = redemption.MemberId, Channel = redemption.Channel, PointsReturned = points, ExpiredAgain = expiredAgain, At = now,
         });
         await session.SaveAsync(ct);

@@ -74,7 +74,7 @@ public static class PartnerRefunds
         }, ct);
         session.Publish(new PartnerPurchaseRefunded
         {
-            PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, PurchaseTransactionId = purchase.TransactionId,
+            RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, PurchaseTransactionId = purchase.TransactionId,
             MemberId = purchase.MemberId, Channel = purchase.Channel, Amount = amount, Currency = purchase.Currency!, PointsTakenBack = voided + clawed,
             At = now,
         });
