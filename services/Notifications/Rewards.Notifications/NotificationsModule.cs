@@ -35,6 +35,10 @@ public static class NotificationsModule
             x.AddConsumer<MemberErasedDirectory>();
             x.AddConsumer<MemberTierDirectory>();
             x.AddConsumer<TermsChangeNoticeMails>();
+            x.AddConsumer<PartnerPurchaseMail>();
+            x.AddConsumer<PartnerRefundMail>();
+            x.AddConsumer<PartnerRedemptionMail>();
+            x.AddConsumer<PartnerRedemptionCancelledMail>();
         });
         builder.Services.AddOptions<ProgrammeFigures>().Bind(builder.Configuration.GetSection("Policy")).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection("Smtp"))

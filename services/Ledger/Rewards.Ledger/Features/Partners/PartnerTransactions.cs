@@ -52,15 +52,18 @@ public static partial class PartnerTransactions
         tx.Connection!.ExecuteAsync(new CommandDefinition(InsertSql, row, tx, cancellationToken: ct));
 
     /// <summary>The insert as a statement to send with a batch's other writes.</summary>
-    public static NpgsqlBatchCommand InsertCommand(PartnerTransaction row)
+    public static NpgsqlBatchCommand InsertCommand(PartnerTransaction row) => new(InsertSql)
     {
-        var command = new NpgsqlBatchCommand(InsertSql);
-        foreach (var property in typeof(PartnerTransaction).GetProperties())
+        Parameters =
         {
-            command.Parameters.Add(new NpgsqlParameter(property.Name, property.GetValue(row) ?? DBNull.Value));
-        }
-        return command;
-    }
+            new("Id", row.Id), new("PartnerId", row.PartnerId), new("TransactionId", row.TransactionId), new("Kind", row.Kind),
+            new("MemberId", row.MemberId), new("Channel", row.Channel), new("RelatedId", (object?)row.RelatedId ?? DBNull.Value),
+            new("Amount", (object?)row.Amount ?? DBNull.Value), new("Currency", (object?)row.Currency ?? DBNull.Value),
+            new("AmountUsd", (object?)row.AmountUsd ?? DBNull.Value), new("EarnRate", (object?)row.EarnRate ?? DBNull.Value),
+            new("Points", row.Points), new("NoPointsReason", (object?)row.NoPointsReason ?? DBNull.Value),
+            new("OccurredAt", row.OccurredAt), new("RecordedAt", row.RecordedAt),
+        },
+    };
 
     /// <summary>The partner's transaction <paramref name="transactionId"/> of kind <paramref name="kind"/>, locked for the caller's change.</summary>
     public static Task<PartnerTransaction?> FindForUpdateAsync(NpgsqlTransaction tx, Guid partnerId, string transactionId, string kind, CancellationToken ct) =>
