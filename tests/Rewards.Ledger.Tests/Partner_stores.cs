@@ -293,4 +293,25 @@ public sealed class Partner_stores(LedgerService service) : IClassFixture<Ledger
         Assert.Equal(new StatementTotals(6, 250m, 2500, 2.500m, 1, 50m, 500, 1, 2000, 2.000m, 0), first.Totals);
         Assert.Equal(purchase.TransactionId, lines.Single(l => l.Kind == "refund").RelatedTransactionId);
     }
+
+    [Fact]
+    [Trait("Rule", "L16")]
+    public async Task Should_forget_the_members_card_when_the_member_is_erased()
+    {
+        var (memberId, card, token) = await MemberAsync(earned: 100);
+        var partner = await _desk.CreatePartnerAsync();
+        var till = _desk.Till(partner);
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(memberId, (await till.LookUpMemberAsync(card, ct)).MemberId);
+
+        await _api.PublishAsync(new Contracts.Membership.MemberErased { MemberId = memberId, At = Now });
+
+        Assert.True(await Testing.Eventually.TrueAsync(async () =>
+        {
+            try { await till.LookUpMemberAsync(card, ct); return false; }
+            catch (PartnerApiException e) when (e.Type == "member-not-found") { return true; }
+        }));
+        var byToken = await Assert.ThrowsAsync<PartnerApiException>(() => till.LookUpMemberAsync(token, ct));
+        Assert.Equal("member-not-found", byToken.Type);
+    }
 }
