@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Rewards.Contracts.Ledger;
 using Rewards.Contracts.Membership;
+using Rewards.Partners.Client;
 using Rewards.Testing;
 
 namespace Rewards.Ops.Tests;
@@ -13,7 +14,7 @@ namespace Rewards.Ops.Tests;
 /// The ops console as ops staff use it, in Debian's Chromium: log in with the ops account, see the system's state,
 /// mend a parked message, run a job, check the ledger, log out. Each page's screenshot goes to .local/screenshots/.
 /// </summary>
-public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFixture<OpsConsoleSystem>
+public sealed partial class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFixture<OpsConsoleSystem>
 {
     private const string ParkedQueue = "notifications-points-expired-mail_error";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -259,5 +260,55 @@ public sealed class Ops_console_in_a_browser(OpsConsoleSystem system) : IClassFi
             await page.ReloadAsync();
         }
         Assert.Equal(expected, last);
+    }
+
+    [GeneratedRegex(@"Key (pk_[0-9a-f]+) issued\. Secret, shown only now: (psk_[A-Za-z0-9_-]+)")]
+    private static partial Regex IssuedKey();
+
+    [Fact]
+    [Trait("Rule", "L16")]
+    public async Task Should_register_a_partner_issue_a_key_that_signs_purchases_and_suspend_the_partner()
+    {
+        var memberId = await system.RegisterAsync($"partner-fan-{Guid.NewGuid():N}@example.com", "Partner Fan", Ct);
+        var name = $"Store {Guid.NewGuid():N}"[..14];
+        var page = await system.NewPageAsync();
+        await OpsConsoleSystem.LogInAsync(page);
+        await page.GotoAsync("/partners");
+
+        var create = page.Locator("#create-partner");
+        await create.GetByLabel("Name").FillAsync(name);
+        await create.GetByLabel("Earn rate").FillAsync("0.02");
+        await create.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"{name} registered");
+        await Assertions.Expect(page.Locator("#partners")).ToContainTextAsync(name);
+
+        var issue = page.Locator("#issue-key");
+        await issue.GetByLabel("Partner").SelectOptionAsync(new SelectOptionValue { Label = name });
+        await issue.GetByRole(AriaRole.Button).ClickAsync();
+        var flash = await page.GetByRole(AriaRole.Status).InnerTextAsync();
+        var key = IssuedKey().Match(flash);
+        Assert.True(key.Success, flash);
+        await Assertions.Expect(page.Locator("#keys")).ToContainTextAsync(key.Groups[1].Value);
+        await OpsConsoleSystem.ScreenshotAsync(page, "partners");
+
+        using var http = system.Ledger.CreateClient();
+        var till = new PartnerClient(http, new PartnerClientOptions(key.Groups[1].Value, key.Groups[2].Value) { MaxAttempts = 1 });
+        PurchaseResult? purchase = null;
+        Assert.True(await Rewards.Testing.Eventually.TrueAsync(async () =>
+        {
+            try { purchase = await till.PurchaseAsync(new PurchaseRequest($"T-{Guid.NewGuid():N}", memberId.ToString(), 50m, "USD", DateTimeOffset.UtcNow), Ct); }
+            catch (PartnerApiException e) when (e.Type == "member-not-found") { } // the Ledger has not heard of the member yet
+            return purchase is not null;
+        }, TimeSpan.FromSeconds(30)));
+        Assert.Equal(1000, purchase!.Points); // the partner's 2 %
+
+        var status = page.Locator("#partner-status");
+        await status.GetByLabel("Partner").SelectOptionAsync(new SelectOptionValue { Label = name });
+        await status.GetByLabel("Status").SelectOptionAsync("suspended");
+        await status.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("now suspended");
+        var refused = await Assert.ThrowsAsync<PartnerApiException>(() =>
+            till.PurchaseAsync(new PurchaseRequest($"T-{Guid.NewGuid():N}", memberId.ToString(), 50m, "USD", DateTimeOffset.UtcNow), Ct));
+        Assert.Equal("partner-suspended", refused.Type);
     }
 }
