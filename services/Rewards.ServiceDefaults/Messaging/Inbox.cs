@@ -5,8 +5,9 @@ namespace Rewards.ServiceDefaults.Messaging;
 
 /// <summary>
 /// The inbox table: a consumed message's id is recorded in the transaction of its effects, so a redelivery finds it
-/// and changes nothing. <see cref="InboxConsumer{T}"/> claims one message per transaction; the Ledger's credit batch
-/// claims the messages of a whole batch at once.
+/// and changes nothing. <see cref="InboxConsumer{T}"/> claims one message per transaction; a
+/// <see cref="BatchedInboxConsumer{T}"/> hands its claim to a batch (the Ledger's credits), which claims the messages of
+/// the whole batch at once.
 /// </summary>
 public static class Inbox
 {

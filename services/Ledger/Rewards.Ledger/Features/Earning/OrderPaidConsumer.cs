@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Rewards.Contracts.Orders;
 using Rewards.Ledger.Data;
@@ -10,27 +9,27 @@ namespace Rewards.Ledger.Features.Earning;
 
 /// <summary>
 /// L3/L4: a paid member order credits pending points as a purchase lot in the online account. The credit joins the
-/// next batch of <see cref="CreditBatcher"/> together with this message's inbox row, so a redelivery changes nothing
+/// next batch of <see cref="CreditBatcher"/> together with this message's inbox claim, so a redelivery changes nothing
 /// and an order earns once even if its event is published twice under different ids.
 /// </summary>
-public sealed class OrderPaidConsumer(CreditBatcher credits, IOptions<ProgramPolicy> policy) : IConsumer<OrderPaid>
+public sealed class OrderPaidConsumer(IServiceProvider services, CreditBatcher credits, IOptions<ProgramPolicy> policy)
+    : BatchedInboxConsumer<OrderPaid>(services)
 {
-    public async Task Consume(ConsumeContext<OrderPaid> context)
+    protected override async Task<bool> HandleAsync(OrderPaid message, Inbox.Claim claim, CancellationToken ct)
     {
-        var message = context.Message;
-        if (message.MemberId is not { } memberId) return; // guests earn nothing (L3)
-        if (message.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases) return; // no stacking (L17)
+        if (message.MemberId is not { } memberId) return true; // guests earn nothing (L3)
+        if (message.UsedOtherPromotion && !policy.Value.EarnOnStackedPurchases) return true; // no stacking (L17)
         var points = Domain.Earning.Points(message.AmountPaidUsd, policy.Value.EarnRate * message.EarnMultiplier, policy.Value.UsdPerPoint); // M11: the grade's multiplier
-        if (points == 0) return;
+        if (points == 0) return true;
 
-        await credits.CreditAsync(new CreditCommand
+        var outcome = await credits.CreditAsync(new CreditCommand
         {
             MemberId = memberId, Channel = Channel.Online, Points = points, Source = LotSource.Purchase,
             Reference = message.OrderId.ToString(), IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = "system:orders",
             Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance, EarnedAt = message.PaidAt, Transferable = true,
             Pending = new PendingCredit { OrderId = message.OrderId }, // activates 48 h after delivery (L4)
-            InboxClaim = new Inbox.Claim(context.MessageId ?? throw new InvalidOperationException("OrderPaid arrived without a MessageId"),
-                nameof(OrderPaidConsumer), nameof(OrderPaid)),
-        }, context.CancellationToken);
+            InboxClaim = claim,
+        }, ct);
+        return outcome.Status != CreditStatus.AlreadyHandled;
     }
 }
