@@ -74,11 +74,13 @@ public sealed class PartnerSignatureHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
-    public static ProblemHttpResult NonceReusedProblem() =>
-        Problems.Of(401, "partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
+    private static readonly Failure NonceUsed =
+        new("partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
 
-    private AuthenticateResult NonceReused() =>
-        Fail("partner-nonce-reused", "The nonce was used before", "Every request needs a new X-Partner-Nonce, retries included.");
+    /// <summary>The refusal of a replayed nonce, for the endpoints that claim it with their writes.</summary>
+    public static ProblemHttpResult NonceReusedProblem() => Problems.Of(401, NonceUsed.Type, NonceUsed.Title, NonceUsed.Detail);
+
+    private AuthenticateResult NonceReused() => Fail(NonceUsed.Type, NonceUsed.Title, NonceUsed.Detail);
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
