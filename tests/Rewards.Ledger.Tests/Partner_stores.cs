@@ -88,6 +88,7 @@ public sealed class Partner_stores(LedgerService service) : IClassFixture<Ledger
     }
 
     [Fact]
+    [Trait("Rule", "L16")]
     [Trait("Rule", "L18")]
     public async Task Should_post_a_transaction_sent_concurrently_many_times_once()
     {
