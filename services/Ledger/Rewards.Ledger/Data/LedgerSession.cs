@@ -269,6 +269,19 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     /// <summary>A statement of the caller's to send with the session's writes (in the same round trip).</summary>
     public void SaveAlso(NpgsqlBatchCommand statement) => _writes.AlsoSaved.Add(statement);
 
+    /// <summary>
+    /// A row of the caller's own table to insert with the session's writes; the rows given the same
+    /// <paramref name="insert"/> go into one statement, however many operations the session holds.
+    /// </summary>
+    public void SaveAlso<T>(T row, Func<IReadOnlyList<T>, NpgsqlBatchCommand> insert) where T : notnull
+    {
+        if (!_writes.AlsoInserted.TryGetValue(insert, out var group))
+        {
+            _writes.AlsoInserted[insert] = group = ([], rows => insert([.. rows.Cast<T>()]));
+        }
+        group.Rows.Add(row);
+    }
+
     /// <summary>Writes everything the session did in a handful of set-based statements, sent in one round trip.</summary>
     public Task SaveAsync(CancellationToken ct) =>
         _writes.SaveAsync(tx, outbox, _books.Values.SelectMany(b => new[] { b.Earned, b.Pending, b.Held }).Where(a => a.Changed), now, ct);

@@ -12,6 +12,8 @@ internal sealed class PendingWrites
     public List<AllocationRow> Allocations { get; } = [];
     public List<object> Events { get; } = [];
     public List<NpgsqlBatchCommand> AlsoSaved { get; } = [];
+    /// <summary>The caller's own rows, by the function that inserts a list of them in one statement.</summary>
+    public Dictionary<Delegate, (List<object> Rows, Func<List<object>, NpgsqlBatchCommand> Insert)> AlsoInserted { get; } = [];
 
     /// <summary>Writes them in a handful of set-based statements, sent in one round trip.</summary>
     public async Task SaveAsync(NpgsqlTransaction tx, Outbox outbox, IEnumerable<Account> changedAccounts, DateTimeOffset now, CancellationToken ct)
@@ -103,6 +105,7 @@ internal sealed class PendingWrites
         }
         if (Events.Count > 0) batch.BatchCommands.Add(outbox.EnqueueManyCommand(Events));
         foreach (var statement in AlsoSaved) batch.BatchCommands.Add(statement);
+        foreach (var (rows, insert) in AlsoInserted.Values) batch.BatchCommands.Add(insert(rows));
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
     }
 }

@@ -98,12 +98,12 @@ public static class PartnerPurchases
             Also = (session, o) =>
             {
                 var result = ResultOf(o);
-                session.SaveAlso(PartnerTransactions.InsertCommand(new PartnerTransaction
+                session.SaveAlso(new PartnerTransaction
                 {
                     Id = id, PartnerId = partner.Id, TransactionId = request.TransactionId, Kind = "purchase", MemberId = member.MemberId,
                     Channel = partner.Channel, Amount = request.Amount, Currency = currency, AmountUsd = amountUsd, EarnRate = partner.EarnRate,
                     Points = result.Points, NoPointsReason = result.NoPointsReason, OccurredAt = purchasedAt, RecordedAt = session.Now,
-                }));
+                }, PartnerTransactions.InsertCommand);
                 session.Publish(new PartnerPurchaseRecorded
                 {
                     RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,

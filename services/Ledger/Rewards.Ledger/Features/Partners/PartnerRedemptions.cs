@@ -71,11 +71,11 @@ public static class PartnerRedemptions
         session.DebitEarned(book, request.Points, Leg.System(SystemAccounts.Redemption, request.Points),
             new Entry("redeem", id.ToString(), id.ToString(), $"partner:{partner.Id}", now), "redeem");
         var valueUsd = request.Points * policy.Value.UsdPerPoint;
-        await PartnerTransactions.InsertAsync(tx, new PartnerTransaction
+        session.SaveAlso(new PartnerTransaction
         {
             Id = id, PartnerId = partner.Id, TransactionId = request.TransactionId, Kind = "redemption", MemberId = member.MemberId,
             Channel = partner.Channel, Currency = "USD", AmountUsd = valueUsd, Points = request.Points, OccurredAt = now, RecordedAt = now,
-        }, ct);
+        }, PartnerTransactions.InsertCommand);
         session.Publish(new PartnerRedemptionMade
         {
             RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,
@@ -113,12 +113,12 @@ public static class PartnerRedemptions
         var points = outstanding.Sum(o => o.Points);
         var expiredAgain = session.ReturnToLots(book, Leg.System(SystemAccounts.Redemption, -points),
             new Entry("redemption-return", redemption.Id.ToString(), id.ToString(), $"partner:{partner.Id}", now), outstanding, "return");
-        await PartnerTransactions.InsertAsync(tx, new PartnerTransaction
+        session.SaveAlso(new PartnerTransaction
         {
             Id = id, PartnerId = partner.Id, TransactionId = request.TransactionId, Kind = "redemption-cancellation", MemberId = redemption.MemberId,
             Channel = redemption.Channel, RelatedId = redemption.Id, Currency = "USD", AmountUsd = redemption.AmountUsd, Points = points,
             OccurredAt = now, RecordedAt = now,
-        }, ct);
+        }, PartnerTransactions.InsertCommand);
         session.Publish(new PartnerRedemptionCancelled
         {
             RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, RedemptionTransactionId = redemption.TransactionId,

@@ -66,12 +66,12 @@ public static class PartnerRefunds
             ? await Clawbacks.TakeBackAsync(session, session.Book(purchase.MemberId, purchase.Channel), purchase.Id.ToString(), points, id.ToString(),
                 $"partner:{partner.Id}", ct)
             : (0, 0);
-        await PartnerTransactions.InsertAsync(tx, new PartnerTransaction
+        session.SaveAlso(new PartnerTransaction
         {
             Id = id, PartnerId = partner.Id, TransactionId = request.TransactionId, Kind = "refund", MemberId = purchase.MemberId,
             Channel = purchase.Channel, RelatedId = purchase.Id, Amount = amount, Currency = purchase.Currency, AmountUsd = amountUsd,
             Points = voided + clawed, OccurredAt = now, RecordedAt = now,
-        }, ct);
+        }, PartnerTransactions.InsertCommand);
         session.Publish(new PartnerPurchaseRefunded
         {
             RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, PurchaseTransactionId = purchase.TransactionId,

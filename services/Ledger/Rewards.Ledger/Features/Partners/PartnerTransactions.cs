@@ -34,13 +34,6 @@ public static partial class PartnerTransactions
         occurred_at as OccurredAt, recorded_at as RecordedAt
         """;
 
-    private const string InsertSql = """
-        insert into partner_transactions (id, partner_id, transaction_id, kind, member_id, channel, related_id, amount, currency, amount_usd,
-                                          earn_rate, points, no_points_reason, occurred_at, recorded_at)
-        values (@Id, @PartnerId, @TransactionId, @Kind, @MemberId, @Channel, @RelatedId, @Amount, @Currency, @AmountUsd,
-                @EarnRate, @Points, @NoPointsReason, @OccurredAt, @RecordedAt)
-        """;
-
     [GeneratedRegex("^[A-Za-z0-9._:/-]{1,100}$")]
     private static partial Regex TransactionIdPattern();
 
@@ -48,20 +41,25 @@ public static partial class PartnerTransactions
     public static FieldErrors RequireTransactionId(this FieldErrors errors, string? id, string field = "transactionId") =>
         errors.Require(id is not null && TransactionIdPattern().IsMatch(id), field, "1 to 100 letters, digits and . _ : / -, unique per partner.");
 
-    public static Task InsertAsync(NpgsqlTransaction tx, PartnerTransaction row, CancellationToken ct) =>
-        tx.Connection!.ExecuteAsync(new CommandDefinition(InsertSql, row, tx, cancellationToken: ct));
-
-    /// <summary>The insert as a statement to send with a batch's other writes.</summary>
-    public static NpgsqlBatchCommand InsertCommand(PartnerTransaction row) => new(InsertSql)
+    /// <summary>Inserts <paramref name="rows"/> in one statement, to send with a session's other writes.</summary>
+    public static NpgsqlBatchCommand InsertCommand(IReadOnlyList<PartnerTransaction> rows) => new(
+        """
+        insert into partner_transactions (id, partner_id, transaction_id, kind, member_id, channel, related_id, amount, currency, amount_usd,
+                                          earn_rate, points, no_points_reason, occurred_at, recorded_at)
+        select * from unnest(@ids, @partners, @transactionIds, @kinds, @members, @channels, @related, @amounts, @currencies, @amountsUsd,
+                             @rates, @points, @reasons, @occurred, @recorded)
+        """)
     {
         Parameters =
         {
-            new("Id", row.Id), new("PartnerId", row.PartnerId), new("TransactionId", row.TransactionId), new("Kind", row.Kind),
-            new("MemberId", row.MemberId), new("Channel", row.Channel), new("RelatedId", (object?)row.RelatedId ?? DBNull.Value),
-            new("Amount", (object?)row.Amount ?? DBNull.Value), new("Currency", (object?)row.Currency ?? DBNull.Value),
-            new("AmountUsd", (object?)row.AmountUsd ?? DBNull.Value), new("EarnRate", (object?)row.EarnRate ?? DBNull.Value),
-            new("Points", row.Points), new("NoPointsReason", (object?)row.NoPointsReason ?? DBNull.Value),
-            new("OccurredAt", row.OccurredAt), new("RecordedAt", row.RecordedAt),
+            new("ids", rows.Select(r => r.Id).ToArray()), new("partners", rows.Select(r => r.PartnerId).ToArray()),
+            new("transactionIds", rows.Select(r => r.TransactionId).ToArray()), new("kinds", rows.Select(r => r.Kind).ToArray()),
+            new("members", rows.Select(r => r.MemberId).ToArray()), new("channels", rows.Select(r => r.Channel).ToArray()),
+            new("related", rows.Select(r => r.RelatedId).ToArray()), new("amounts", rows.Select(r => r.Amount).ToArray()),
+            new("currencies", rows.Select(r => r.Currency).ToArray()), new("amountsUsd", rows.Select(r => r.AmountUsd).ToArray()),
+            new("rates", rows.Select(r => r.EarnRate).ToArray()), new("points", rows.Select(r => r.Points).ToArray()),
+            new("reasons", rows.Select(r => r.NoPointsReason).ToArray()), new("occurred", rows.Select(r => r.OccurredAt).ToArray()),
+            new("recorded", rows.Select(r => r.RecordedAt).ToArray()),
         },
     };
 
