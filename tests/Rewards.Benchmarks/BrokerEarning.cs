@@ -11,7 +11,7 @@ internal static class BrokerEarning
 {
     public static async Task<double> EventsPerSecondAsync(LedgerProcess ledger, Guid[] members, int events)
     {
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", "/", h =>
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host("127.0.0.1", ledger.VirtualHost, h =>
         {
             h.Username("guest");
             h.Password("guest");

@@ -17,15 +17,21 @@ internal sealed class LedgerProcess : IAsyncDisposable
     private Guid[] _members = [];
 
     public string ConnectionString { get; }
+    /// <summary>
+    /// The benchmark's own RabbitMQ virtual host: events go only to the queues of this Ledger, not to those a local
+    /// development system left in "/", which would store every event of every phase and take the broker's time.
+    /// </summary>
+    public string VirtualHost { get; }
     public CpuMeter Cpu { get; }
     public Guid[] Members => _members;
     /// <summary>The Ledger over HTTP, as ops.</summary>
     public HttpClient Http => _http;
 
-    private LedgerProcess(Process process, string connectionString)
+    private LedgerProcess(Process process, string connectionString, string virtualHost)
     {
         _process = process;
         ConnectionString = connectionString;
+        VirtualHost = virtualHost;
         Cpu = new CpuMeter(process.Id);
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
@@ -41,17 +47,24 @@ internal sealed class LedgerProcess : IAsyncDisposable
         var database = $"rewards_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
         var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
         var dll = Path.Combine(root, "services/Ledger/Rewards.Ledger/bin/Release/net10.0/Rewards.Ledger.dll");
+        var vhost = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        using (var rabbit = RabbitManagement())
+        {
+            (await rabbit.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
+            (await rabbit.PutAsJsonAsync($"api/permissions/{vhost}/guest", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        }
         var psi = new ProcessStartInfo("dotnet", dll) { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true };
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Urls"] = Url;
         psi.Environment["ConnectionStrings__Ledger"] = connectionString;
+        psi.Environment["RabbitMq__VirtualHost"] = vhost;
         psi.Environment["Jwt__SigningKey"] = ServiceHost<object>.SigningKey;
         psi.Environment["Partners__SecretKey"] = ServiceHost<object>.PartnerSecretKey;
         psi.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
-        var ledger = new LedgerProcess(process, connectionString);
+        var ledger = new LedgerProcess(process, connectionString, vhost);
         for (var i = 0; i < 240; i++)
         {
             try
@@ -210,6 +223,13 @@ internal sealed class LedgerProcess : IAsyncDisposable
         return stopwatch.Elapsed;
     }
 
+    private static HttpClient RabbitManagement()
+    {
+        var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:15672/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        return http;
+    }
+
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
@@ -233,5 +253,7 @@ internal sealed class LedgerProcess : IAsyncDisposable
         var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString);
         await conn.ExecuteAsync($"drop database if exists \"{database}\" with (force)");
+        using var rabbit = RabbitManagement();
+        await rabbit.DeleteAsync($"api/vhosts/{VirtualHost}");
     }
 }
