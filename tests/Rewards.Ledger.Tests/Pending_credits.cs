@@ -25,7 +25,7 @@ public sealed class Pending_credits(LedgerService service) : IClassFixture<Ledge
         var command = new CreditCommand
         {
             MemberId = memberId, Channel = Channel.Online, Points = 1200, Source = LotSource.Purchase, Reference = $"store-7/{Guid.NewGuid():N}",
-            IdempotencyKey = $"purchase:{Guid.NewGuid():N}", CausedBy = "test:partner-store", Kind = "earn-pending",
+            IdempotencyKey = $"purchase:{Guid.NewGuid():N}", CausedBy = Actor.Partner(Guid.NewGuid()), Kind = "earn-pending",
             SystemAccount = SystemAccounts.Issuance, EarnedAt = purchasedAt, Transferable = true,
             Pending = new PendingCredit { ActivateAfter = purchasedAt.AddHours(48) },
         };

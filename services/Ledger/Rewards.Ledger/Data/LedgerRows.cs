@@ -80,9 +80,6 @@ public sealed record Leg(Account? Member, Guid? SystemAccount, long Amount)
     public Guid AccountId => Member?.Id ?? SystemAccount!.Value;
 }
 
-/// <summary>What every posting of a ledger transaction carries (L2).</summary>
-public sealed record Entry(string Kind, string Reference, string IdempotencyKey, string CausedBy, DateTimeOffset At, Guid? LotId = null);
-
 internal sealed record PostingRow(
     Guid Id, Guid TransactionId, Guid AccountId, long? Seq, string Kind, long Amount, long? BalanceAfter, DateTimeOffset EffectiveAt,
     string Reference, string IdempotencyKey, string CausedBy, Guid? LotId);

@@ -255,13 +255,12 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     /// <summary>Expires <paramref name="points"/> of <paramref name="lot"/> now (it must be past its expiry).</summary>
     public void Expire(Book book, LotRow lot, long points, string idempotencyKey)
     {
-        var at = lot.ExpiresAt!.Value;
-        var entry = new Entry("expire", lot.Id.ToString(), idempotencyKey, "system:expiry", at, lot.Id);
+        var entry = Entry.Expire(lot, idempotencyKey);
         Post(entry, Leg.Of(book.Earned, -points), Leg.System(SystemAccounts.Breakage, points));
         lot.Remaining -= points;
         if (lot.Remaining == 0) lot.Status = "expired";
         Changed(lot);
-        Publish(new PointsExpired { MemberId = book.MemberId, Channel = book.Channel, Points = points, LotIds = [lot.Id], At = at });
+        Publish(new PointsExpired { MemberId = book.MemberId, Channel = book.Channel, Points = points, LotIds = [lot.Id], At = entry.At });
     }
 
     public void Publish(object message) => _writes.Events.Add(message);

@@ -80,7 +80,7 @@ public sealed class ActivationJob(NpgsqlDataSource db, Outbox outbox, TimeProvid
         session.Changed(lot);
         if (points > 0)
         {
-            var transactionId = session.Post(new Entry("activate", lot.Reference, $"activate:{lot.Id}", "system:activation", earnedAt, lot.Id),
+            var transactionId = session.Post(Entry.Activate(lot, earnedAt),
                 Leg.Of(book.Pending, -points), Leg.Of(book.Earned, points));
             session.Record(lot, paysDebt, transactionId, "debt-paydown");
             session.Publish(new PointsEarned

@@ -18,14 +18,14 @@ internal static class Clawbacks
     /// the balance negative (L8). Returns the points voided and clawed back.
     /// </summary>
     public static async Task<(long Voided, long Clawed)> TakeBackAsync(LedgerSession session, Book book, string reference, long? points, string key,
-        string causedBy, CancellationToken ct)
+        Actor by, CancellationToken ct)
     {
         var lot = await session.FindLotAsync(book.MemberId, book.Channel, "purchase", reference, ct);
         if (lot is null) return (0, 0);
         var claim = Math.Min(points ?? long.MaxValue, lot.Amount - lot.ClawedBack);
         if (claim <= 0 || await session.AlreadyPostedAsync(book.Pending, key, ct) || await session.AlreadyPostedAsync(book.Earned, key, ct)) return (0, 0);
 
-        var entry = new Entry(lot.Status == "pending" ? "void" : "clawback", reference, key, causedBy, session.Now, lot.Id);
+        var entry = Entry.ClawBack(lot, key, by, session.Now);
         long voided = 0, clawed = 0;
         if (lot.Status == "pending")
         {
@@ -71,7 +71,7 @@ internal static class Clawbacks
         }
         var total = returns.Sum(r => r.Item2);
         var expiredAgain = session.ReturnToLots(book, Leg.System(SystemAccounts.Redemption, -total),
-            new Entry("redemption-return", hold.Id.ToString(), key, hold.OrderId is { } o ? $"order:{o}" : "system:orders", session.Now),
+            Entry.GiveBack(hold.Id.ToString(), key, hold.OrderId is { } o ? Actor.Order(o) : Actor.System("orders"), session.Now),
             returns, "return");
         session.Publish(new PointsReturned
         {
@@ -113,7 +113,7 @@ public sealed class OrderCancelledConsumer(IServiceProvider services) : InboxCon
                 "insert into cancelled_orders (order_id, cancelled_at) values (@OrderId, @At) on conflict do nothing",
                 new { message.OrderId, message.At }, tx, cancellationToken: ct));
             await Clawbacks.TakeBackAsync(session, session.Book(memberId, Channel.Online), message.OrderId.ToString(), null,
-                $"clawback:cancel:{message.OrderId}", "system:orders", ct);
+                $"clawback:cancel:{message.OrderId}", Actor.System("orders"), ct);
         }
         await session.SaveAsync(ct);
     }
@@ -137,7 +137,7 @@ public sealed class OrderRefundedConsumer(IServiceProvider services, IOptions<Pr
         if (points > 0)
         {
             await Clawbacks.TakeBackAsync(session, session.Book(memberId, Channel.Online), message.OrderId.ToString(), points,
-                $"clawback:refund:{message.RefundId}", "system:orders", ct);
+                $"clawback:refund:{message.RefundId}", Actor.System("orders"), ct);
         }
         if (hold is { Status: "committed" }) await Clawbacks.ReturnRedeemedAsync(session, hold, message.PointsReturned, $"return:refund:{message.RefundId}", ct);
         await session.SaveAsync(ct);

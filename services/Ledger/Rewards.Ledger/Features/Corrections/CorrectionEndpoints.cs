@@ -92,10 +92,10 @@ public static class CorrectionEndpoints
         session.ExpireDueLots();
         var book = session.Book(memberId, request.Channel);
         var reference = $"debit:{Guid.CreateVersion7()}";
-        var cause = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()}"
-                    + (request.CompensationReference is { } c ? $"; compensated by {c.Trim()})" : ")");
+        var cause = Actor.Ops(user.FindFirstValue("sub"),
+            request.Reason.Trim() + (request.CompensationReference is { } c ? $"; compensated by {c.Trim()}" : ""));
         var (transactionId, _) = session.DebitEarned(book, request.Points, Leg.System(SystemAccounts.Adjustment, request.Points),
-            new Entry("correction-debit", reference, reference, cause, now), "debit", allowNegative: true);
+            Entry.CorrectionDebit(reference, cause, now), "debit", allowNegative: true);
         session.Publish(new PointsClawedBack
         {
             MemberId = memberId, Channel = request.Channel, Reference = reference, PendingVoided = 0, EarnedClawedBack = request.Points,
@@ -153,7 +153,7 @@ public static class CorrectionEndpoints
                 work, ct);
         }
         var reference = request.PaymentReference.Trim();
-        var transactionId = session.Post(new Entry("payoff", reference, $"payoff:{reference}", $"ops:{context.User.FindFirstValue("sub")}", now),
+        var transactionId = session.Post(Entry.PayOff(reference, Actor.Ops(context.User.FindFirstValue("sub")), now),
             Leg.System(SystemAccounts.Payoff, owed), Leg.Of(book.Earned, -owed));
         var result = new PayoffResult(transactionId, -owed, request.Currency, due);
         await session.SaveAsync(ct);
@@ -180,7 +180,7 @@ public static class CorrectionEndpoints
         var outcomes = await Task.WhenAll(request.MemberIds.Distinct().Select(memberId => credits.CreditAsync(new CreditCommand
         {
             MemberId = memberId, Channel = request.Channel, Points = request.Points, Source = LotSource.Promotion, Reference = reference,
-            IdempotencyKey = reference, CausedBy = $"ops:{user.FindFirstValue("sub")} ({request.Name.Trim()})", Kind = "promotion",
+            IdempotencyKey = reference, CausedBy = Actor.Ops(user.FindFirstValue("sub"), request.Name.Trim()), Kind = "promotion",
             SystemAccount = SystemAccounts.Issuance, EarnedAt = now, ExpiresAt = request.ExpiresAt, Transferable = false,
         }, ct)));
         await work.CommitAsync(ct); // records the answer to the key: the grants themselves are keyed by the campaign

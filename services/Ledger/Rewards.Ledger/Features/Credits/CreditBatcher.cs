@@ -26,7 +26,7 @@ public sealed record CreditCommand
     public required string Reference { get; init; }
     /// <summary>Unique per member account: a second credit with the same key returns the first one's result.</summary>
     public required string IdempotencyKey { get; init; }
-    public required string CausedBy { get; init; }
+    public required Actor CausedBy { get; init; }
     public required string Kind { get; init; }
     public required Guid SystemAccount { get; init; }
     public required DateTimeOffset EarnedAt { get; init; }
@@ -242,7 +242,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     {
         var expiresAt = c.ExpiresAt ?? throw new InvalidOperationException("An earned credit needs its expiry");
         var (transactionId, lot, paidDebt) = session.CreditEarned(book, c.Points, c.SystemAccount,
-            new Entry(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt),
+            Entry.Earn(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt),
             points => session.AddLot(book, c.Source, c.Reference, points, "earned", c.EarnedAt, expiresAt, c.Transferable));
         if (lot is not null)
         {
@@ -258,7 +258,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     private static CreditOutcome CreditPending(LedgerSession session, Book book, CreditCommand c, DateTimeOffset? activateAfter)
     {
         var lot = session.AddLot(book, c.Source, c.Reference, c.Points, "pending", null, null, c.Transferable, activateAfter: activateAfter);
-        var transactionId = session.Post(new Entry(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
+        var transactionId = session.Post(Entry.Earn(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
             Leg.System(c.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
         session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
         return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Pending), transactionId, lot.Id, 0, c.Points);

@@ -91,7 +91,7 @@ public static class CreditEndpoints
         {
             MemberId = memberId, Channel = request.Channel, Points = request.Points, Source = source, Reference = reference,
             IdempotencyKey = idempotencyKey is null ? $"credit:{reference}" : $"credit:{user.FindFirstValue("sub")}:{idempotencyKey}",
-            CausedBy = $"ops:{user.FindFirstValue("sub")} ({request.Reason.Trim()})", Kind = request.Kind,
+            CausedBy = Actor.Ops(user.FindFirstValue("sub"), request.Reason.Trim()), Kind = request.Kind,
             SystemAccount = request.Kind == "correction" ? SystemAccounts.Adjustment : SystemAccounts.Issuance,
             EarnedAt = earnedAt, ExpiresAt = request.ExpiresAt ?? earnedAt.AddMonths(policy.Value.ExpiryMonths),
             Transferable = source != LotSource.Promotion,

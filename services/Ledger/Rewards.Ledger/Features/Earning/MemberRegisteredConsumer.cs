@@ -34,7 +34,7 @@ public sealed class MemberRegisteredConsumer(IServiceProvider services, IOptions
             var earnedAt = message.RegisteredAt;
             var expiresAt = earnedAt.AddDays(policy.Value.WelcomeBonusDays);
             var (_, lot, _) = session.CreditEarned(book, points, SystemAccounts.Issuance,
-                new Entry("welcome-bonus", reference, reference, "system:membership", earnedAt),
+                Entry.WelcomeBonus(message.MemberId, earnedAt),
                 p => session.AddLot(book, LotSource.Promotion, reference, p, "earned", earnedAt, expiresAt, transferable: false));
             if (lot is not null)
             {

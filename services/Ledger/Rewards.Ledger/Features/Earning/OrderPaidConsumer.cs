@@ -25,7 +25,7 @@ public sealed class OrderPaidConsumer(IServiceProvider services, CreditBatcher c
         var outcome = await credits.CreditAsync(new CreditCommand
         {
             MemberId = memberId, Channel = Channel.Online, Points = points, Source = LotSource.Purchase,
-            Reference = message.OrderId.ToString(), IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = "system:orders",
+            Reference = message.OrderId.ToString(), IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = Actor.System("orders"),
             Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance, EarnedAt = message.PaidAt, Transferable = true,
             Pending = new PendingCredit { OrderId = message.OrderId }, // activates 48 h after delivery (L4)
             InboxClaim = claim,

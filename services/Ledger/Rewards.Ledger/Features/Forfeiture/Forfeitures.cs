@@ -65,7 +65,7 @@ internal static class Forfeitures
             }
             foreach (var lot in pending.Values.Where(l => l.Channel == channel))
             {
-                var transactionId = session.Post(new Entry("forfeit", lot.Id.ToString(), $"forfeit:{lot.Id}", $"system:forfeiture ({reason})", session.Now, lot.Id),
+                var transactionId = session.Post(Entry.Forfeit(lot, reason, session.Now),
                     Leg.Of(book.Pending, -lot.Remaining), Leg.System(SystemAccounts.Forfeiture, lot.Remaining));
                 session.Record(lot, lot.Remaining, transactionId, "forfeiture");
                 forfeited += lot.Remaining;
@@ -85,7 +85,7 @@ internal static class Forfeitures
     public static long ForfeitLot(LedgerSession session, Book book, LotRow lot, string reason)
     {
         var points = lot.Remaining;
-        var transactionId = session.Post(new Entry("forfeit", lot.Id.ToString(), $"forfeit:{lot.Id}", $"system:forfeiture ({reason})", session.Now, lot.Id),
+        var transactionId = session.Post(Entry.Forfeit(lot, reason, session.Now),
             Leg.Of(book.Earned, -points), Leg.System(SystemAccounts.Forfeiture, points));
         session.Take(book, [new Allocation(lot.Id, points)], transactionId, "forfeiture", lot.Id.ToString());
         lot.Status = "forfeited";

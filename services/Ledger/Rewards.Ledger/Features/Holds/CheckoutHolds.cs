@@ -28,9 +28,8 @@ public static class CheckoutHolds
         var book = session.Book(request.MemberId, request.Channel);
         if (SpendRules.BalanceRefusal(book, request.Points, book.Available) is { } refusal) return (null, refusal);
 
-        var reference = request.HoldId.ToString();
         session.DebitEarned(book, request.Points, Leg.Of(book.Held, request.Points),
-            new Entry("hold", reference, $"hold:{request.HoldId}", request.OrderId is { } o ? $"order:{o}" : $"member:{request.MemberId}", session.Now),
+            Entry.Hold(request.HoldId, request.OrderId is { } o ? Actor.Order(o) : Actor.Member(request.MemberId), session.Now),
             "hold");
         var hold = new HoldRow(request.HoldId, request.MemberId, request.Channel, request.OrderId, request.Points, "open",
             session.Now.AddMinutes(policy.HoldMinutes));
@@ -46,7 +45,7 @@ public static class CheckoutHolds
     public static async Task CommitAsync(LedgerSession session, HoldRow hold, CancellationToken ct)
     {
         var book = session.Book(hold.MemberId, hold.Channel);
-        session.Post(new Entry("redeem", hold.Id.ToString(), $"redeem:{hold.Id}", hold.OrderId is { } o ? $"order:{o}" : "system:holds", session.Now),
+        session.Post(Entry.Redeem(hold.Id, hold.OrderId is { } o ? Actor.Order(o) : Actor.System("holds"), session.Now),
             Leg.Of(book.Held, -hold.Points), Leg.System(SystemAccounts.Redemption, hold.Points));
         await CloseAsync(session, hold, "committed", null, ct);
         session.Publish(new PointsRedeemed
@@ -60,7 +59,7 @@ public static class CheckoutHolds
         var book = session.Book(hold.MemberId, hold.Channel);
         var returns = await OutstandingAsync(session, hold.Id.ToString(), ct);
         session.ReturnToLots(book, Leg.Of(book.Held, -hold.Points),
-            new Entry("release", hold.Id.ToString(), $"release:{hold.Id}", $"system:holds ({reason})", session.Now), returns, "release");
+            Entry.Release(hold.Id, reason, session.Now), returns, "release");
         await CloseAsync(session, hold, "released", reason, ct);
         session.Publish(new PointsHoldReleased
         {

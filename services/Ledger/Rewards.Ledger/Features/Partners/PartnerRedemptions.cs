@@ -69,7 +69,7 @@ public static class PartnerRedemptions
 
         var id = Guid.CreateVersion7();
         session.DebitEarned(book, request.Points, Leg.System(SystemAccounts.Redemption, request.Points),
-            new Entry("redeem", id.ToString(), id.ToString(), $"partner:{partner.Id}", now), "redeem");
+            Entry.PartnerRedeem(id, partner.Id, now), "redeem");
         var valueUsd = request.Points * policy.Value.UsdPerPoint;
         session.SaveAlso(new PartnerTransaction
         {
@@ -112,7 +112,7 @@ public static class PartnerRedemptions
         var outstanding = await CheckoutHolds.OutstandingAsync(session, redemption.Id.ToString(), ct);
         var points = outstanding.Sum(o => o.Points);
         var expiredAgain = session.ReturnToLots(book, Leg.System(SystemAccounts.Redemption, -points),
-            new Entry("redemption-return", redemption.Id.ToString(), id.ToString(), $"partner:{partner.Id}", now), outstanding, "return");
+            Entry.GiveBack(redemption.Id.ToString(), id.ToString(), Actor.Partner(partner.Id), now), outstanding, "return");
         session.SaveAlso(new PartnerTransaction
         {
             Id = id, PartnerId = partner.Id, TransactionId = request.TransactionId, Kind = "redemption-cancellation", MemberId = redemption.MemberId,

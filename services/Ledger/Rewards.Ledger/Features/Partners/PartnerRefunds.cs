@@ -64,7 +64,7 @@ public static class PartnerRefunds
         var id = Guid.CreateVersion7();
         var (voided, clawed) = points > 0
             ? await Clawbacks.TakeBackAsync(session, session.Book(purchase.MemberId, purchase.Channel), purchase.Id.ToString(), points, id.ToString(),
-                $"partner:{partner.Id}", ct)
+                Actor.Partner(partner.Id), ct)
             : (0, 0);
         session.SaveAlso(new PartnerTransaction
         {

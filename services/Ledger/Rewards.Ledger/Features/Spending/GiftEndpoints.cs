@@ -95,7 +95,7 @@ public static class GiftEndpoints
         var reference = giftId.ToString();
         var allocation = Fifo.Allocate(giftable.Select(l => l.ToDomain()), request.Points);
         var (_, lots) = session.MoveLots(from, to, allocation.Allocations,
-            new Entry("gift", reference, $"gift:{giftId}", $"member:{memberId}", now), "gift",
+            Entry.Gift(giftId, memberId, now), "gift",
             (source, points) => session.AddLot(to, LotSource.Gift, reference, points, "earned", source.EarnedAt,
                 PointsRules.GiftedExpiry(source.ExpiresAt!.Value, now, policy.Value.GiftMinimumMonthsLeft, policy.Value.GiftExtensionMonths),
                 transferable: false, originLotId: source.Id));
@@ -141,7 +141,7 @@ public static class GiftEndpoints
         var allocation = Fifo.Allocate(from.Lots.Select(l => l.ToDomain()), request.Points);
         // Lots move with their dates and flags (L11): a promotion stays a promotion, a received gift stays ungiftable.
         var (_, lots) = session.MoveLots(from, to, allocation.Allocations,
-            new Entry("transfer", reference, $"transfer:{transferId}", $"member:{memberId}", now), "transfer",
+            Entry.Transfer(transferId, memberId, now), "transfer",
             (source, points) => session.AddLot(to, LotSources.Parse(source.Source), reference, points, "earned", source.EarnedAt, source.ExpiresAt,
                 source.Transferable, originLotId: source.Id));
         var result = new TransferResult(transferId, request.Points, [.. lots.Select(l => new GiftedLot(l.Id, l.Amount, l.ExpiresAt!.Value))]);
