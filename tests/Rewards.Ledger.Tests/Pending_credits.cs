@@ -43,4 +43,29 @@ public sealed class Pending_credits(LedgerService service) : IClassFixture<Ledge
         Assert.Equal(new Balance(1200, 1200, 0, 0), await api.BalanceAsync(memberId));
         await api.AssertVerifiedAsync();
     }
+
+    [Fact]
+    [Trait("Rule", "L3")]
+    public async Task Should_credit_a_shop_order_whose_payment_time_a_skewed_clock_puts_before_the_enrolment()
+    {
+        var api = new LedgerApi(service.Host);
+        var now = new DateTimeOffset(2027, 5, 20, 12, 0, 0, TimeSpan.Zero);
+        await api.SetClockAsync(now);
+        var memberId = Guid.CreateVersion7();
+        await api.PublishAsync(new Contracts.Membership.MemberRegistered
+        {
+            MemberId = memberId, Email = "m@example.com", Name = "M", Country = "KR", MarketingOptIn = false, NewMemberBenefits = false, RegisteredAt = now,
+        });
+
+        Assert.True(await Testing.Eventually.TrueAsync(async () =>
+        {
+            await using var conn = new Npgsql.NpgsqlConnection(service.Host.ConnectionString);
+            return await Dapper.SqlMapper.ExecuteScalarAsync<bool>(conn, "select exists (select 1 from member_enrolments where member_id = @memberId)", new { memberId });
+        }, LedgerApi.Wait), "the Ledger has recorded the enrolment");
+
+        // Orders' clock runs a second behind Membership's: the order looks paid before the member enrolled, which it cannot be.
+        await api.PublishAsync(LedgerApi.Paid(Guid.NewGuid(), memberId, 42m, now.AddSeconds(-1)));
+
+        Assert.True(await Testing.Eventually.TrueAsync(async () => (await api.BalanceAsync(memberId)).Pending == 420, LedgerApi.Wait));
+    }
 }

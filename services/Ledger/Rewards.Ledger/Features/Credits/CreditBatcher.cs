@@ -96,6 +96,11 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     ILogger<CreditBatcher> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
+    /// <summary>
+    /// L3 compares a store's purchase time with Membership's enrolment time, and their clocks differ: a purchase made
+    /// as the member enrolled at the till still earns.
+    /// </summary>
+    private static readonly TimeSpan EnrolmentTolerance = TimeSpan.FromMinutes(5);
     private const int Workers = 2;
     private readonly System.Threading.Channels.Channel<Work> _queue = System.Threading.Channels.Channel.CreateBounded<Work>(new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.Wait });
 
@@ -210,7 +215,8 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
                 outcomes[i] = first;
                 continue;
             }
-            var outcome = command.Source == LotSource.Purchase && command.EarnedAt < known.Enrolled.GetValueOrDefault(command.MemberId, DateTimeOffset.MinValue)
+            var outcome = CreditLookups.IsStorePurchase(command) && known.Enrolled.TryGetValue(command.MemberId, out var enrolledAt)
+                                                                  && command.EarnedAt < enrolledAt - EnrolmentTolerance
                     ? new CreditOutcome(CreditStatus.PurchaseBeforeEnrolment)
                 : command.Points == 0 || command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId)
                                       || command.Pending?.OrderId is { } o && known.Cancelled.Contains(o)

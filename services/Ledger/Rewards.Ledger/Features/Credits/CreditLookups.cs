@@ -26,7 +26,10 @@ public sealed record CreditLookups(
     public sealed record ReceiptKey(string Reference) : DoneKey;
 
     /// <summary>A shop order's purchase; a partner's purchase is made once by its transaction id instead (L16).</summary>
-    private static bool IsOrder(CreditCommand c) => c.Source == LotSource.Purchase && c.Pending?.OrderId is not null;
+    public static bool IsOrder(CreditCommand c) => c.Source == LotSource.Purchase && c.Pending?.OrderId is not null;
+
+    /// <summary>A purchase in a store (a partner's): its time comes from the store, so it can precede the enrolment (L3).</summary>
+    public static bool IsStorePurchase(CreditCommand c) => c.Source == LotSource.Purchase && !IsOrder(c);
 
     private static Guid TargetAccount(Book book, CreditCommand c) => c.Pending is null ? book.Earned.Id : book.Pending.Id;
 
@@ -44,7 +47,9 @@ public sealed record CreditLookups(
         var conn = tx.Connection!;
         var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, commands, ct);
         var orders = commands.Select(c => c.Pending?.OrderId).OfType<Guid>().ToArray();
-        var (leaving, enrolled) = await PurchasingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)], ct);
+        // A shop order cannot be placed before its member enrolled (it needs their login); a store's purchase can (L3).
+        var (leaving, enrolled) = await PurchasingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)],
+            [.. commands.Where(IsStorePurchase).Select(c => c.MemberId)], ct);
         return new CreditLookups(recorded, earlier, await DeliveriesAsync(conn, tx, orders, ct), leaving, enrolled,
             await CancelledOrdersAsync(conn, tx, orders, ct));
     }
@@ -123,17 +128,17 @@ public sealed record CreditLookups(
             "select order_id, delivered_at from order_deliveries where order_id = any(@orderIds)", new { orderIds }, tx, cancellationToken: ct)))
             .ToDictionary(r => r.OrderId, r => r.DeliveredAt);
 
-    /// <summary>Of the members of purchases, those who no longer earn (L14), and when each enrolled (L3).</summary>
+    /// <summary>Of the members of purchases, those who no longer earn (L14); of <paramref name="storeBuyers"/>, when each enrolled (L3).</summary>
     private static async Task<(HashSet<Guid> Leaving, Dictionary<Guid, DateTimeOffset> Enrolled)> PurchasingMembersAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, CancellationToken ct)
+        NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] members, Guid[] storeBuyers, CancellationToken ct)
     {
         if (members.Length == 0) return ([], []);
         using var found = await conn.QueryMultipleAsync(new CommandDefinition(
             """
             select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
             union select member_id from member_suspensions where member_id = any(@members);
-            select member_id, registered_at from member_enrolments where member_id = any(@members)
-            """, new { members }, tx, cancellationToken: ct));
+            select member_id, registered_at from member_enrolments where member_id = any(@storeBuyers)
+            """, new { members, storeBuyers }, tx, cancellationToken: ct));
         return ((await found.ReadAsync<Guid>()).ToHashSet(),
             (await found.ReadAsync<(Guid MemberId, DateTimeOffset RegisteredAt)>()).ToDictionary(r => r.MemberId, r => r.RegisteredAt));
     }
