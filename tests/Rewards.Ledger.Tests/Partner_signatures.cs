@@ -125,11 +125,12 @@ public sealed class Partner_signatures(LedgerService service) : IClassFixture<Le
     {
         var (partner, memberId) = await SetUpAsync(requestsPerSecond: 3);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
             _desk.SendSignedAsync(partner, HttpMethod.Get, $"/partner/v1/members/{memberId}", null)));
 
+        // A burst of 3, then 3 a second: however slowly the 30 requests go out, most are refused.
         var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-        Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.OK), 3, 6);
+        Assert.InRange(responses.Count(r => r.StatusCode == HttpStatusCode.OK), 3, 15);
         Assert.NotEmpty(limited);
         Assert.All(limited, r => Assert.True(r.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
         Assert.Equal("/problems/rate-limited", (await OutcomeAsync(limited[0])).Type);
