@@ -190,7 +190,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var vetted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i] is null && batch[i].Command.MemberMustBeKnown).ToList();
         if (vetted.Count > 0)
         {
-            var members = await CreditLookups.KnownMembersAsync(tx, [.. vetted.Select(i => batch[i].Command.MemberId)], ct);
+            var members = await CreditLookups.KnownMembersAsync(conn, tx, [.. vetted.Select(i => batch[i].Command.MemberId)], ct);
             foreach (var i in vetted.Where(i => !members.Contains(batch[i].Command.MemberId))) outcomes[i] = new CreditOutcome(CreditStatus.UnknownMember);
         }
 

@@ -134,18 +134,27 @@ public sealed record CreditLookups(
     {
         if (members.Length == 0) return ([], []);
         using var found = await conn.QueryMultipleAsync(new CommandDefinition(
-            """
-            select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
-            union select member_id from member_suspensions where member_id = any(@members);
+            $"""
+            {NoLongerEarningSql};
             select member_id, registered_at from member_enrolments where member_id = any(@storeBuyers)
             """, new { members, storeBuyers }, tx, cancellationToken: ct));
         return ((await found.ReadAsync<Guid>()).ToHashSet(),
             (await found.ReadAsync<(Guid MemberId, DateTimeOffset RegisteredAt)>()).ToDictionary(r => r.MemberId, r => r.RegisteredAt));
     }
 
+    /// <summary>L3/L14: of <c>@members</c>, those who earn no more: leaving (withdrawn, disqualified, erased) or suspended.</summary>
+    private const string NoLongerEarningSql = """
+        select member_id from forfeitures where member_id = any(@members) and status <> 'cancelled'
+        union select member_id from member_suspensions where member_id = any(@members)
+        """;
+
+    /// <summary>Of <paramref name="members"/>, those who earn no more (L3, L14).</summary>
+    public static async Task<HashSet<Guid>> NoLongerEarningAsync(NpgsqlConnection conn, Guid[] members, CancellationToken ct) =>
+        (await conn.QueryAsync<Guid>(new CommandDefinition(NoLongerEarningSql, new { members }, cancellationToken: ct))).ToHashSet();
+
     /// <summary>Of <paramref name="members"/>, those the Ledger knows: enrolled, or with accounts.</summary>
-    public static async Task<HashSet<Guid>> KnownMembersAsync(NpgsqlTransaction tx, Guid[] members, CancellationToken ct) =>
-        (await tx.Connection!.QueryAsync<Guid>(new CommandDefinition(
+    public static async Task<HashSet<Guid>> KnownMembersAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid[] members, CancellationToken ct) =>
+        (await conn.QueryAsync<Guid>(new CommandDefinition(
             """
             select m.member_id from unnest(@members) m(member_id)
             where exists (select 1 from member_enrolments e where e.member_id = m.member_id)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Rewards.Ledger.Features.Credits;
 using Rewards.ServiceDefaults.Http;
 
 namespace Rewards.Ledger.Features.Partners;
@@ -51,12 +52,7 @@ public static class MemberCards
         reference = reference.Trim();
         if (Guid.TryParse(reference, out var memberId))
         {
-            var known = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-                """
-                select exists (select 1 from member_enrolments where member_id = @memberId)
-                    or exists (select 1 from accounts where member_id = @memberId)
-                """, new { memberId }, cancellationToken: ct));
-            return known ? new MemberReference(memberId, false) : null;
+            return (await CreditLookups.KnownMembersAsync(conn, null, [memberId], ct)).Count > 0 ? new MemberReference(memberId, false) : null;
         }
         var present = reference.Contains('.');
         var card = present ? keys.CardOfToken(reference, now) : reference.Replace(" ", "").Replace("-", "");

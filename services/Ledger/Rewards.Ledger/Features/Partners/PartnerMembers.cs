@@ -1,8 +1,8 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Ledger.Features.Balances;
+using Rewards.Ledger.Features.Credits;
 
 namespace Rewards.Ledger.Features.Partners;
 
@@ -25,11 +25,7 @@ public static class PartnerMembers
         {
             member = await MemberCards.ResolveAsync(conn, keys, reference, clock.GetUtcNow(), ct);
             if (member is null) return PartnerProblems.MemberNotFound();
-            leaving = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-                """
-                select exists (select 1 from forfeitures where member_id = @MemberId and status <> 'cancelled')
-                    or exists (select 1 from member_suspensions where member_id = @MemberId)
-                """, new { member.MemberId }, cancellationToken: ct));
+            leaving = (await CreditLookups.NoLongerEarningAsync(conn, [member.MemberId], ct)).Count > 0;
         }
         var account = (await balances.ReadAsync(member.MemberId, ct)).Accounts.Single(a => a.Channel == partner.Channel);
         var canRedeem = partner.RedemptionAllowed && member.Present && account.Balance >= 0 && account.Available >= policy.Value.PointsUnit;
