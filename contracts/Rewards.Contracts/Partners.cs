@@ -18,6 +18,8 @@ public sealed record PartnerPurchaseRecorded
     public string? NoPointsReason { get; init; }
     public DateTimeOffset? EarnsAt { get; init; }
     public required DateTimeOffset PurchasedAt { get; init; }
+    /// <summary>The pending lot the points are in (none when the purchase earns nothing). No <c>PointsPending</c> is published for it.</summary>
+    public Guid? LotId { get; init; }
 }
 
 /// <summary>L16/L7: a partner store refunded (part of) a purchase; the points earned on it were taken back.</summary>

@@ -87,7 +87,13 @@ internal sealed class LedgerProcess : IAsyncDisposable
             from (select gen_random_uuid() as id from generate_series(1, @members)) m,
                  unnest(array['online', 'offline']) c, unnest(array['earned', 'pending', 'held']) b
             """, new { members }, commandTimeout: 600);
-        _members = [.. await conn.QueryAsync<Guid>("select distinct member_id from accounts where member_id is not null")];
+        // As Membership's MemberRegistered leaves it: every member's enrolment (L3), registered a year ago.
+        await conn.ExecuteAsync(
+            """
+            insert into member_enrolments (member_id, registered_at)
+            select distinct member_id, now() - interval '1 year' from accounts where member_id is not null
+            """, commandTimeout: 600);
+        _members = [.. await conn.QueryAsync<Guid>("select member_id from member_enrolments")];
     }
 
     /// <summary>

@@ -315,4 +315,28 @@ public sealed class Partner_stores(LedgerService service) : IClassFixture<Ledger
         var byToken = await Assert.ThrowsAsync<PartnerApiException>(() => till.LookUpMemberAsync(token, ct));
         Assert.Equal("member-not-found", byToken.Type);
     }
+
+    [Fact]
+    [Trait("Rule", "L18")]
+    public async Task Should_report_a_partner_transaction_whose_partner_does_not_exist()
+    {
+        var (memberId, partnerId) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        await conn.ExecuteAsync(
+            """
+            insert into partner_transactions (id, partner_id, transaction_id, kind, member_id, channel, points, occurred_at, recorded_at)
+            values (@id, @partnerId, 'T-orphan', 'purchase', @memberId, 'offline', 0, now(), now())
+            """, new { id = Guid.CreateVersion7(), partnerId, memberId });
+        try
+        {
+            using var ops = _api.Ops();
+            var report = await ops.GetFromJsonAsync<JsonElement>("/ops/verify", TestContext.Current.CancellationToken);
+            Assert.Contains(report.GetProperty("violations").EnumerateArray(), v =>
+                v.GetProperty("rule").GetString() == "partner-transaction-partner-exists" && v.GetProperty("detail").GetString()!.Contains(partnerId.ToString()));
+        }
+        finally
+        {
+            await conn.ExecuteAsync("delete from partner_transactions where partner_id = @partnerId", new { partnerId });
+        }
+    }
 }

@@ -43,6 +43,11 @@ public sealed record CreditCommand
     public CreditIdempotency? Idempotency { get; init; }
     /// <summary>What the caller writes with the credit, in its transaction, once the outcome is known (its own records, events).</summary>
     public Action<LedgerSession, CreditOutcome>? Also { get; init; }
+    /// <summary>
+    /// <see cref="Also"/> publishes the event that tells of this credit (a partner purchase's, with the lot id), so the
+    /// generic <see cref="PointsPending"/> or <see cref="PointsEarned"/> is not published as well.
+    /// </summary>
+    public bool AlsoAnnounces { get; init; }
 }
 
 /// <summary>
@@ -250,7 +255,7 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var (transactionId, lot, paidDebt) = session.CreditEarned(book, c.Points, c.SystemAccount,
             Entry.Earn(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt),
             points => session.AddLot(book, c.Source, c.Reference, points, "earned", c.EarnedAt, expiresAt, c.Transferable));
-        if (lot is not null)
+        if (lot is not null && !c.AlsoAnnounces)
         {
             session.Publish(new PointsEarned { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = lot.Amount, ExpiresAt = expiresAt, At = c.EarnedAt });
         }
@@ -266,7 +271,10 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
         var lot = session.AddLot(book, c.Source, c.Reference, c.Points, "pending", null, null, c.Transferable, activateAfter: activateAfter);
         var transactionId = session.Post(Entry.Earn(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
             Leg.System(c.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
-        session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
+        if (!c.AlsoAnnounces)
+        {
+            session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
+        }
         return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Pending), transactionId, lot.Id, 0, c.Points);
     }
 

@@ -93,7 +93,7 @@ public static class PartnerPurchases
             MemberId = member.MemberId, Channel = partner.Channel, Points = points, Source = LotSource.Purchase, Reference = id.ToString(),
             IdempotencyKey = id.ToString(), CausedBy = Actor.Partner(partner.Id), Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance,
             EarnedAt = purchasedAt, Transferable = true, Pending = new PendingCredit { ActivateAfter = earnsAt },
-            Nonce = context.Features.Get<PartnerNonce>(), MemberMustBeKnown = true,
+            Nonce = context.Features.Get<PartnerNonce>(), MemberMustBeKnown = true, AlsoAnnounces = true,
             Idempotency = new CreditIdempotency(claim, o => IdempotencyRecords.Response(claim, 201, ResultOf(o), json.Value.SerializerOptions)),
             Also = (session, o) =>
             {
@@ -108,7 +108,7 @@ public static class PartnerPurchases
                 {
                     RecordId = id, PartnerId = partner.Id, PartnerName = partner.Name, TransactionId = request.TransactionId, MemberId = member.MemberId,
                     Channel = partner.Channel, Amount = request.Amount, Currency = currency, AmountUsd = amountUsd, Points = result.Points,
-                    NoPointsReason = result.NoPointsReason, EarnsAt = result.EarnsAt, PurchasedAt = purchasedAt,
+                    NoPointsReason = result.NoPointsReason, EarnsAt = result.EarnsAt, PurchasedAt = purchasedAt, LotId = o.LotId,
                 });
             },
         }, ct);

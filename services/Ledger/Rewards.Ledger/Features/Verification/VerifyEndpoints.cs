@@ -101,6 +101,10 @@ public sealed class LedgerVerifier
             select 'posting-account-exists', p.account_id, null, count(*) || ' postings name account ' || p.account_id || ', which does not exist'
             from postings p where not exists (select 1 from accounts a where a.id = p.account_id) group by p.account_id
             union all
+            select 'partner-transaction-partner-exists', null, null,
+                   count(*) || ' partner transactions name partner ' || t.partner_id || ', which does not exist'
+            from partner_transactions t where not exists (select 1 from partners p where p.id = t.partner_id) group by t.partner_id
+            union all
             select 'lot-remaining-in-range', null, member_id, 'Lot ' || id || ' has remaining ' || remaining || ' of ' || amount
             from lots where remaining < 0 or remaining > amount
             union all
