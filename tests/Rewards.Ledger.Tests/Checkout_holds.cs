@@ -45,6 +45,27 @@ public sealed class Checkout_holds(LedgerService service) : IClassFixture<Ledger
         await _api.AssertVerifiedAsync();
     }
 
+    [Fact]
+    [Trait("Rule", "L9")]
+    public async Task Should_answer_a_redelivered_hold_request_again_without_holding_twice()
+    {
+        await _api.SetClockAsync(Start);
+        var member = Guid.NewGuid();
+        await _api.PurchasePointsAsync(member, 1000);
+        var (holdId, messageId) = (Guid.NewGuid(), Guid.NewGuid());
+
+        var held = Assert.IsType<PointsHeld>(await _api.HoldAsync(holdId, member, 600, messageId: messageId));
+        // The same message again, as after a crash between the commit and the answer: it is answered, and changes nothing.
+        var again = Assert.IsType<PointsHeld>(await _api.HoldAsync(holdId, member, 600, messageId: messageId));
+
+        Assert.Equal((held.HoldId, held.Points), (again.HoldId, again.Points));
+        Assert.Equal(new Balance(1000, 400, 0, 600), await _api.BalanceAsync(member));
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
+            "select count(*) from inbox_messages where message_id = @messageId and consumer = 'HoldPointsConsumer'", new { messageId }));
+        await _api.AssertVerifiedAsync();
+    }
+
     [Theory]
     [InlineData(15, "invalid-points-unit")]
     [InlineData(1010, "insufficient-points")]

@@ -98,12 +98,16 @@ public sealed class LedgerApi(ServiceHost<ProgramPolicy> host)
         await host.Services.GetRequiredService<IBus>().Publish(message, timeout.Token);
     }
 
-    /// <summary>Asks for a hold over the broker, as Orders does at checkout.</summary>
-    public async Task<object> HoldAsync(Guid holdId, Guid memberId, long points, Guid? orderId = null, string channel = "online")
+    /// <summary>
+    /// Asks for a hold over the broker, as Orders does at checkout; with <paramref name="messageId"/>, the same request
+    /// again, as the broker redelivers it.
+    /// </summary>
+    public async Task<object> HoldAsync(Guid holdId, Guid memberId, long points, Guid? orderId = null, string channel = "online", Guid? messageId = null)
     {
         var client = host.Services.GetRequiredService<IBus>().CreateRequestClient<HoldPoints>(RequestTimeout.After(s: 20));
         var response = await client.GetResponse<PointsHeld, PointsHoldRefused>(
-            new HoldPoints { HoldId = holdId, MemberId = memberId, Channel = channel, Points = points, OrderId = orderId }, Ct);
+            new HoldPoints { HoldId = holdId, MemberId = memberId, Channel = channel, Points = points, OrderId = orderId },
+            request => request.UseExecute(context => context.MessageId = messageId ?? context.MessageId), Ct);
         return response.Message;
     }
 

@@ -12,6 +12,8 @@ namespace Rewards.ServiceDefaults.Messaging;
 /// finds its inbox row and changes nothing; two concurrent deliveries serialise on the inbox primary key.
 /// A message that can never have its effect (it is about a member erased meanwhile, say) is not a failure to retry:
 /// the consumer calls <see cref="Suppress"/>, and the reason is kept on the inbox row and logged.
+/// A request (request/response) gets the answer the consumer gives with <see cref="Respond"/>, sent once the
+/// transaction has committed.
 /// </summary>
 public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T> where T : class
 {
@@ -21,9 +23,19 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Rewards.Inbox");
     private readonly InboxMetrics _metrics = services.GetRequiredService<InboxMetrics>();
     private string? _suppressed;
+    private object? _answer;
 
     /// <summary>Marks the message as handled without effect, for <paramref name="reason"/>; nothing else of it should be written.</summary>
     protected void Suppress(string reason) => _suppressed = reason;
+
+    /// <summary>The answer to the request, sent to the requester after the commit.</summary>
+    protected void Respond(object answer) => _answer = answer;
+
+    /// <summary>
+    /// A consumer of requests whose handling is idempotent by the request's own key (a hold id, say) handles a
+    /// redelivered request again, so that it is answered: its first answer may have been lost with the process.
+    /// </summary>
+    protected virtual bool AnswersRepeats => false;
 
     public async Task Consume(ConsumeContext<T> context)
     {
@@ -34,10 +46,10 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
         var first = (await Inbox.ClaimAsync(tx, [new Inbox.Claim(messageId, GetType().Name, typeof(T).Name)], Clock.GetUtcNow(), ct)).Count;
         if (first == 0)
         {
-            _logger.LogInformation("Message {MessageId} ({MessageType}) already handled by {Consumer}; ignored",
-                messageId, typeof(T).Name, GetType().Name);
+            _logger.LogInformation("Message {MessageId} ({MessageType}) already handled by {Consumer}; {Outcome}",
+                messageId, typeof(T).Name, GetType().Name, AnswersRepeats ? "answered again" : "ignored");
             _metrics.Duplicate(GetType().Name, typeof(T).Name);
-            return;
+            if (!AnswersRepeats) return;
         }
 
         await HandleAsync(context.Message, tx, ct);
@@ -52,6 +64,7 @@ public abstract class InboxConsumer<T>(IServiceProvider services) : IConsumer<T>
         await tx.CommitAsync(ct);
         Outbox.Flush();
         if (_suppressed is not null) _metrics.Suppressed(GetType().Name, typeof(T).Name);
+        if (_answer is not null) await context.RespondAsync(_answer);
     }
 
     /// <summary>Applies the message's effects inside <paramref name="tx"/>; outbox rows written there commit with them.</summary>

@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Rewards.Contracts.Ledger;
@@ -10,26 +9,26 @@ namespace Rewards.Ledger.Features.Holds;
 
 /// <summary>
 /// L9, request/response: reserve points for a checkout. Asking again with the same hold id answers the same (the hold
-/// id is the posting key), so Orders may retry after a timeout without holding twice.
+/// id is the posting key), so Orders may retry after a timeout without holding twice, and a redelivered request is
+/// answered again.
 /// </summary>
-public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeProvider clock, IOptions<ProgramPolicy> policy, HoldMetrics metrics)
-    : IConsumer<HoldPoints>
+public sealed class HoldPointsConsumer(IServiceProvider services, IOptions<ProgramPolicy> policy, HoldMetrics metrics)
+    : InboxConsumer<HoldPoints>(services)
 {
-    public async Task Consume(ConsumeContext<HoldPoints> context)
-    {
-        var request = context.Message;
-        var ct = context.CancellationToken;
-        if (!Channel.IsValid(request.Channel))
-        {
-            var invalid = new PointsHoldRefused { HoldId = request.HoldId, Reason = "validation", Detail = "Channel must be online or offline." };
-            await context.RespondAsync(invalid);
-            metrics.Answered(invalid);
-            return;
-        }
+    protected override bool AnswersRepeats => true;
 
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var session = new LedgerSession(tx, outbox, clock.GetUtcNow());
+    protected override async Task HandleAsync(HoldPoints request, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var answer = Channel.IsValid(request.Channel)
+            ? await HoldAsync(request, tx, ct)
+            : new PointsHoldRefused { HoldId = request.HoldId, Reason = "validation", Detail = "Channel must be online or offline." };
+        Respond(answer);
+        metrics.Answered(answer);
+    }
+
+    private async Task<object> HoldAsync(HoldPoints request, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var session = new LedgerSession(tx, Outbox, Clock.GetUtcNow());
         await session.LockAsync([(request.MemberId, request.Channel)], ct);
         await session.LoadLotsAsync(ct);
         session.ExpireDueLots();
@@ -49,10 +48,7 @@ public sealed class HoldPointsConsumer(NpgsqlDataSource db, Outbox outbox, TimeP
                 : new PointsHoldRefused { HoldId = request.HoldId, Reason = refusal!.Type, Detail = refusal.Detail };
         }
         await session.SaveAsync(ct);
-        await tx.CommitAsync(ct);
-        outbox.Flush();
-        await context.RespondAsync(answer);
-        metrics.Answered(answer);
+        return answer;
     }
 }
 
