@@ -24,9 +24,8 @@ public sealed class Pending_credits(LedgerService service) : IClassFixture<Ledge
         var credits = service.Host.Services.GetRequiredService<CreditBatcher>();
         var command = new CreditCommand
         {
-            MemberId = memberId, Channel = Channel.Online, Points = 1200, Source = LotSource.Purchase, Reference = $"store-7/{Guid.NewGuid():N}",
-            IdempotencyKey = $"purchase:{Guid.NewGuid():N}", CausedBy = Actor.Partner(Guid.NewGuid()), Kind = "earn-pending",
-            SystemAccount = SystemAccounts.Issuance, EarnedAt = purchasedAt, Transferable = true,
+            MemberId = memberId, Channel = Channel.Online, Points = 1200, From = new CreditSource.PartnerPurchase(Guid.CreateVersion7()),
+            IdempotencyKey = $"purchase:{Guid.NewGuid():N}", CausedBy = Actor.Partner(Guid.NewGuid()), EarnedAt = purchasedAt,
             Pending = new PendingCredit { ActivateAfter = purchasedAt.AddHours(48) },
         };
 

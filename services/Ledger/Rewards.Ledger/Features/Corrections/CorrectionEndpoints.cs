@@ -176,12 +176,12 @@ public static class CorrectionEndpoints
 
         // The campaign id comes from the Idempotency-Key when there is one, so a retried grant never grants twice.
         var campaignId = idempotencyKey is null ? Guid.CreateVersion7() : DeterministicId(user.FindFirstValue("sub") + "|" + idempotencyKey);
-        var reference = $"promotion:{campaignId}";
+        var campaign = new CreditSource.Campaign(campaignId);
         var outcomes = await Task.WhenAll(request.MemberIds.Distinct().Select(memberId => credits.CreditAsync(new CreditCommand
         {
-            MemberId = memberId, Channel = request.Channel, Points = request.Points, Source = LotSource.Promotion, Reference = reference,
-            IdempotencyKey = reference, CausedBy = Actor.Ops(user.FindFirstValue("sub"), request.Name.Trim()), Kind = "promotion",
-            SystemAccount = SystemAccounts.Issuance, EarnedAt = now, ExpiresAt = request.ExpiresAt, Transferable = false,
+            MemberId = memberId, Channel = request.Channel, Points = request.Points, From = campaign,
+            IdempotencyKey = campaign.Reference, CausedBy = Actor.Ops(user.FindFirstValue("sub"), request.Name.Trim()),
+            EarnedAt = now, ExpiresAt = request.ExpiresAt,
         }, ct)));
         await work.CommitAsync(ct); // records the answer to the key: the grants themselves are keyed by the campaign
         return TypedResults.Created("/ops/liability", new PromotionResult(campaignId,

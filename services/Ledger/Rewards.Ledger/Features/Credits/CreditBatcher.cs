@@ -21,17 +21,12 @@ public sealed record CreditCommand
     public required Guid MemberId { get; init; }
     public required string Channel { get; init; }
     public required long Points { get; init; }
-    public required LotSource Source { get; init; }
-    /// <summary>Business reference: order id, receipt, campaign …</summary>
-    public required string Reference { get; init; }
+    public required CreditSource From { get; init; }
     /// <summary>Unique per member account: a second credit with the same key returns the first one's result.</summary>
     public required string IdempotencyKey { get; init; }
     public required Actor CausedBy { get; init; }
-    public required string Kind { get; init; }
-    public required Guid SystemAccount { get; init; }
     public required DateTimeOffset EarnedAt { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
-    public required bool Transferable { get; init; }
     /// <summary>Set for purchase points that stay pending until they activate (L4).</summary>
     public PendingCredit? Pending { get; init; }
     /// <summary>The message (or signed request) the credit comes from, received once: a second time it changes nothing.</summary>
@@ -51,13 +46,12 @@ public sealed record CreditCommand
 }
 
 /// <summary>
-/// When pending points activate (L4): 48 h after the delivery of <see cref="OrderId"/> (a shop order: the time is known
-/// once it is delivered), or at <see cref="ActivateAfter"/> when that is known now (a purchase in a partner store).
-/// A purchase of a cancelled order earns nothing.
+/// When pending points activate (L4): at <see cref="ActivateAfter"/> when that is known now (a purchase in a partner
+/// store), otherwise 48 h after the delivery of the credit's <see cref="CreditSource.Order"/>, known once it is
+/// delivered. A purchase of a cancelled order earns nothing.
 /// </summary>
 public sealed record PendingCredit
 {
-    public Guid? OrderId { get; init; }
     public DateTimeOffset? ActivateAfter { get; init; }
 }
 
@@ -223,10 +217,10 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
             var outcome = CreditLookups.IsStorePurchase(command) && known.Enrolled.TryGetValue(command.MemberId, out var enrolledAt)
                                                                   && command.EarnedAt < enrolledAt - EnrolmentTolerance
                     ? new CreditOutcome(CreditStatus.PurchaseBeforeEnrolment)
-                : command.Points == 0 || command.Source == LotSource.Purchase && known.Leaving.Contains(command.MemberId)
-                                      || command.Pending?.OrderId is { } o && known.Cancelled.Contains(o)
+                : command.Points == 0 || command.From.Lot == LotSource.Purchase && known.Leaving.Contains(command.MemberId)
+                                      || command.From is CreditSource.Order o && known.Cancelled.Contains(o.OrderId)
                     ? new CreditOutcome(CreditStatus.NotEligible)
-                : command.Pending is { } pending ? CreditPending(session, book, command, pending.ActivateAfter ?? ActivationOf(pending, known))
+                : command.Pending is { } pending ? CreditPending(session, book, command, pending.ActivateAfter ?? ActivationOf(command, known))
                 : CreditEarned(session, book, command);
             outcomes[i] = outcome;
             command.Also?.Invoke(session, outcome);
@@ -252,9 +246,9 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     private static CreditOutcome CreditEarned(LedgerSession session, Book book, CreditCommand c)
     {
         var expiresAt = c.ExpiresAt ?? throw new InvalidOperationException("An earned credit needs its expiry");
-        var (transactionId, lot, paidDebt) = session.CreditEarned(book, c.Points, c.SystemAccount,
-            Entry.Earn(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt),
-            points => session.AddLot(book, c.Source, c.Reference, points, "earned", c.EarnedAt, expiresAt, c.Transferable));
+        var (transactionId, lot, paidDebt) = session.CreditEarned(book, c.Points, c.From.SystemAccount,
+            Entry.Earn(c.From.PostingKind, c.From.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt),
+            points => session.AddLot(book, c.From.Lot, c.From.Reference, points, "earned", c.EarnedAt, expiresAt, c.From.Transferable));
         if (lot is not null && !c.AlsoAnnounces)
         {
             session.Publish(new PointsEarned { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = lot.Amount, ExpiresAt = expiresAt, At = c.EarnedAt });
@@ -263,17 +257,17 @@ public sealed class CreditBatcher(NpgsqlDataSource db, Outbox outbox, TimeProvid
     }
 
     /// <summary>An order delivered before its payment was credited activates 48 h after that delivery; otherwise not yet known.</summary>
-    private DateTimeOffset? ActivationOf(PendingCredit pending, CreditLookups known) =>
-        pending.OrderId is { } orderId && known.Deliveries.TryGetValue(orderId, out var deliveredAt) ? deliveredAt.AddHours(policy.Value.PendingHours) : null;
+    private DateTimeOffset? ActivationOf(CreditCommand c, CreditLookups known) =>
+        c.From is CreditSource.Order o && known.Deliveries.TryGetValue(o.OrderId, out var deliveredAt) ? deliveredAt.AddHours(policy.Value.PendingHours) : null;
 
     private static CreditOutcome CreditPending(LedgerSession session, Book book, CreditCommand c, DateTimeOffset? activateAfter)
     {
-        var lot = session.AddLot(book, c.Source, c.Reference, c.Points, "pending", null, null, c.Transferable, activateAfter: activateAfter);
-        var transactionId = session.Post(Entry.Earn(c.Kind, c.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
-            Leg.System(c.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
+        var lot = session.AddLot(book, c.From.Lot, c.From.Reference, c.Points, "pending", null, null, c.From.Transferable, activateAfter: activateAfter);
+        var transactionId = session.Post(Entry.Earn(c.From.PostingKind, c.From.Reference, c.IdempotencyKey, c.CausedBy, c.EarnedAt, lot.Id),
+            Leg.System(c.From.SystemAccount, -c.Points), Leg.Of(book.Pending, c.Points));
         if (!c.AlsoAnnounces)
         {
-            session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.Reference, At = c.EarnedAt });
+            session.Publish(new PointsPending { MemberId = c.MemberId, Channel = c.Channel, LotId = lot.Id, Points = c.Points, Reference = c.From.Reference, At = c.EarnedAt });
         }
         return new CreditOutcome(CreditStatus.Credited, session.PostingIdOf(transactionId, book.Pending), transactionId, lot.Id, 0, c.Points);
     }

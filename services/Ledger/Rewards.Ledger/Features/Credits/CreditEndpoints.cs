@@ -42,12 +42,7 @@ public sealed record CreditResult(Guid PostingId, Guid PostingTransactionId, Gui
 /// </summary>
 public static class CreditEndpoints
 {
-    private static readonly Dictionary<string, LotSource> Kinds = new()
-    {
-        ["correction"] = LotSource.Correction,
-        ["promotion"] = LotSource.Promotion,
-        ["missed-earning"] = LotSource.MissedEarning,
-    };
+    private static readonly string[] Kinds = ["correction", "promotion", "missed-earning"];
 
     public static void MapCredits(this IEndpointRouteBuilder app) =>
         app.MapPost("/ops/members/{memberId:guid}/credits", CreditAsync).WithExample("""
@@ -64,12 +59,11 @@ public static class CreditEndpoints
         var user = context.User;
         var claim = IdempotencyRecords.ClaimOf(context);
         var now = clock.GetUtcNow();
-        Kinds.TryGetValue(request.Kind, out var source);
         var missed = request.Kind == "missed-earning";
         var errors = new FieldErrors()
             .Require(Channel.IsValid(request.Channel), "channel", "One of: online, offline.")
             .Require(request.Points is > 0 and <= 100_000_000, "points", "Between 1 and 100,000,000 points.")
-            .Require(Kinds.ContainsKey(request.Kind), "kind", "One of: correction, promotion, missed-earning.")
+            .Require(Kinds.Contains(request.Kind), "kind", "One of: correction, promotion, missed-earning.")
             .Require(!string.IsNullOrWhiteSpace(request.Reason), "reason", "A reason is required (it is audited).")
             .Require(request.Kind != "promotion" || request.ExpiresAt > now, "expiresAt", "A promotion needs an expiry date in the future.")
             .Require(request.Kind == "promotion" || request.ExpiresAt is null, "expiresAt",
@@ -86,15 +80,18 @@ public static class CreditEndpoints
                 $"Purchases before {enrolledAt:yyyy-MM-dd HH:mm} UTC, when the member enrolled, earn no points.");
 
         var earnedAt = missed ? request.PurchasedAt!.Value.ToUniversalTime() : now; // months are counted in UTC, as verify does
-        var reference = missed ? request.ReceiptReference!.Trim() : $"{request.Kind}:{Guid.CreateVersion7()}";
+        CreditSource from = request.Kind switch
+        {
+            "missed-earning" => new CreditSource.Receipt(request.ReceiptReference!.Trim()),
+            "promotion" => new CreditSource.Campaign(Guid.CreateVersion7()),
+            _ => new CreditSource.Correction(Guid.CreateVersion7()),
+        };
         var outcome = await credits.CreditAsync(new CreditCommand
         {
-            MemberId = memberId, Channel = request.Channel, Points = request.Points, Source = source, Reference = reference,
-            IdempotencyKey = idempotencyKey is null ? $"credit:{reference}" : $"credit:{user.FindFirstValue("sub")}:{idempotencyKey}",
-            CausedBy = Actor.Ops(user.FindFirstValue("sub"), request.Reason.Trim()), Kind = request.Kind,
-            SystemAccount = request.Kind == "correction" ? SystemAccounts.Adjustment : SystemAccounts.Issuance,
+            MemberId = memberId, Channel = request.Channel, Points = request.Points, From = from,
+            IdempotencyKey = idempotencyKey is null ? $"credit:{from.Reference}" : $"credit:{user.FindFirstValue("sub")}:{idempotencyKey}",
+            CausedBy = Actor.Ops(user.FindFirstValue("sub"), request.Reason.Trim()),
             EarnedAt = earnedAt, ExpiresAt = request.ExpiresAt ?? earnedAt.AddMonths(policy.Value.ExpiryMonths),
-            Transferable = source != LotSource.Promotion,
             Idempotency = claim is null ? null
                 : new CreditIdempotency(claim, o => IdempotencyRecords.Response(claim, 201, ResultOf(o), json.Value.SerializerOptions)),
         }, ct);
@@ -102,7 +99,7 @@ public static class CreditEndpoints
         if (outcome.Status == CreditStatus.ReceiptAlreadyCredited)
         {
             return Problems.Of(409, "receipt-already-credited", "This receipt has already been credited",
-                $"Receipt {reference} was credited before; a receipt earns once.");
+                $"Receipt {from.Reference} was credited before; a receipt earns once.");
         }
         return TypedResults.Created($"/ops/members/{memberId}/accounts", ResultOf(outcome));
     }

@@ -25,11 +25,8 @@ public sealed record CreditLookups(
     /// <summary>L12: a receipt is credited once, to whichever member.</summary>
     public sealed record ReceiptKey(string Reference) : DoneKey;
 
-    /// <summary>A shop order's purchase; a partner's purchase is made once by its transaction id instead (L16).</summary>
-    public static bool IsOrder(CreditCommand c) => c.Source == LotSource.Purchase && c.Pending?.OrderId is not null;
-
     /// <summary>A purchase in a store (a partner's): its time comes from the store, so it can precede the enrolment (L3).</summary>
-    public static bool IsStorePurchase(CreditCommand c) => c.Source == LotSource.Purchase && !IsOrder(c);
+    public static bool IsStorePurchase(CreditCommand c) => c.From is CreditSource.PartnerPurchase;
 
     private static Guid TargetAccount(Book book, CreditCommand c) => c.Pending is null ? book.Earned.Id : book.Pending.Id;
 
@@ -37,8 +34,8 @@ public sealed record CreditLookups(
     public static IEnumerable<DoneKey> KeysOf(Book book, CreditCommand c)
     {
         yield return new PostingKey(TargetAccount(book, c), c.IdempotencyKey);
-        if (IsOrder(c)) yield return new PurchaseKey(c.MemberId, c.Channel, c.Reference);
-        if (c.Source == LotSource.MissedEarning) yield return new ReceiptKey(c.Reference);
+        if (c.From is CreditSource.Order order) yield return new PurchaseKey(c.MemberId, c.Channel, order.Reference);
+        if (c.From is CreditSource.Receipt receipt) yield return new ReceiptKey(receipt.Number);
     }
 
     /// <summary>Everything a batch of credits is decided on, read in the batch's transaction after its accounts are locked.</summary>
@@ -46,9 +43,9 @@ public sealed record CreditLookups(
     {
         var conn = tx.Connection!;
         var (recorded, earlier) = await EarlierCreditsAsync(conn, tx, session, commands, ct);
-        var orders = commands.Select(c => c.Pending?.OrderId).OfType<Guid>().ToArray();
+        var orders = commands.Select(c => c.From).OfType<CreditSource.Order>().Select(o => o.OrderId).ToArray();
         // A shop order cannot be placed before its member enrolled (it needs their login); a store's purchase can (L3).
-        var (leaving, enrolled) = await PurchasingMembersAsync(conn, tx, [.. commands.Where(c => c.Source == LotSource.Purchase).Select(c => c.MemberId)],
+        var (leaving, enrolled) = await PurchasingMembersAsync(conn, tx, [.. commands.Where(c => c.From.Lot == LotSource.Purchase).Select(c => c.MemberId)],
             [.. commands.Where(IsStorePurchase).Select(c => c.MemberId)], ct);
         return new CreditLookups(recorded, earlier, await DeliveriesAsync(conn, tx, orders, ct), leaving, enrolled,
             await CancelledOrdersAsync(conn, tx, orders, ct));
@@ -87,7 +84,7 @@ public sealed record CreditLookups(
             result[new PostingKey(row.AccountId, row.Key)] = new CreditOutcome(CreditStatus.AlreadyCredited, row.PostingId, row.TransactionId, row.LotId);
         }
 
-        var purchases = commands.Where(IsOrder).ToArray();
+        var purchases = commands.Where(c => c.From is CreditSource.Order).ToArray();
         if (purchases.Length > 0)
         {
             foreach (var row in await conn.QueryAsync<(Guid MemberId, string Channel, string Reference, Guid Id)>(new CommandDefinition(
@@ -104,14 +101,14 @@ public sealed record CreditLookups(
                 new
                 {
                     members = purchases.Select(c => c.MemberId).ToArray(), channels = purchases.Select(c => c.Channel).ToArray(),
-                    references = purchases.Select(c => c.Reference).ToArray(),
+                    references = purchases.Select(c => c.From.Reference).ToArray(),
                 }, tx, cancellationToken: ct)))
             {
                 result[new PurchaseKey(row.MemberId, row.Channel, row.Reference)] = new CreditOutcome(CreditStatus.AlreadyCredited, LotId: row.Id);
             }
         }
 
-        var receipts = commands.Where(c => c.Source == LotSource.MissedEarning).Select(c => c.Reference).ToArray();
+        var receipts = commands.Select(c => c.From).OfType<CreditSource.Receipt>().Select(r => r.Number).ToArray();
         if (receipts.Length > 0)
         {
             foreach (var receipt in await conn.QueryAsync<string>(new CommandDefinition(

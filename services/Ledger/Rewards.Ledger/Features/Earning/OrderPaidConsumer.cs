@@ -24,10 +24,9 @@ public sealed class OrderPaidConsumer(IServiceProvider services, CreditBatcher c
 
         var outcome = await credits.CreditAsync(new CreditCommand
         {
-            MemberId = memberId, Channel = Channel.Online, Points = points, Source = LotSource.Purchase,
-            Reference = message.OrderId.ToString(), IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = Actor.System("orders"),
-            Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance, EarnedAt = message.PaidAt, Transferable = true,
-            Pending = new PendingCredit { OrderId = message.OrderId }, // activates 48 h after delivery (L4)
+            MemberId = memberId, Channel = Channel.Online, Points = points, From = new CreditSource.Order(message.OrderId),
+            IdempotencyKey = $"order-paid:{message.OrderId}", CausedBy = Actor.System("orders"), EarnedAt = message.PaidAt,
+            Pending = new PendingCredit(), // activates 48 h after the order's delivery (L4)
             InboxClaim = claim,
         }, ct);
         return outcome.Status != CreditStatus.AlreadyHandled;

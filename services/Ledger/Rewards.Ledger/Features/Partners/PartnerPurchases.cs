@@ -90,9 +90,9 @@ public static class PartnerPurchases
 
         var outcome = await credits.CreditAsync(new CreditCommand
         {
-            MemberId = member.MemberId, Channel = partner.Channel, Points = points, Source = LotSource.Purchase, Reference = id.ToString(),
-            IdempotencyKey = id.ToString(), CausedBy = Actor.Partner(partner.Id), Kind = "earn-pending", SystemAccount = SystemAccounts.Issuance,
-            EarnedAt = purchasedAt, Transferable = true, Pending = new PendingCredit { ActivateAfter = earnsAt },
+            MemberId = member.MemberId, Channel = partner.Channel, Points = points, From = new CreditSource.PartnerPurchase(id),
+            IdempotencyKey = id.ToString(), CausedBy = Actor.Partner(partner.Id), EarnedAt = purchasedAt,
+            Pending = new PendingCredit { ActivateAfter = earnsAt },
             Nonce = context.Features.Get<PartnerNonce>(), MemberMustBeKnown = true, AlsoAnnounces = true,
             Idempotency = new CreditIdempotency(claim, o => IdempotencyRecords.Response(claim, 201, ResultOf(o), json.Value.SerializerOptions)),
             Also = (session, o) =>
