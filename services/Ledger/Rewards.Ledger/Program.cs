@@ -1,5 +1,6 @@
 using Rewards.Ledger;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,4 +11,4 @@ builder.AddLedger();
 var app = builder.Build();
 app.MapServiceDefaults();
 app.MapLedgerEndpoints();
-app.Run();
+app.RunService(args);

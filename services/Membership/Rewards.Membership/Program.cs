@@ -1,5 +1,6 @@
 using Rewards.Membership;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,4 +11,4 @@ builder.AddMembership();
 var app = builder.Build();
 app.MapServiceDefaults();
 app.MapMembershipEndpoints();
-app.Run();
+app.RunService(args);

@@ -1,5 +1,6 @@
 using Rewards.Notifications;
 using Rewards.ServiceDefaults;
+using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Http;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,4 +11,4 @@ builder.AddNotifications();
 var app = builder.Build();
 app.MapServiceDefaults();
 app.MapNotificationsEndpoints();
-app.Run();
+app.RunService(args);

@@ -2,6 +2,7 @@ using System.Reflection;
 using Dapper;
 using DbUp;
 using DbUp.Engine;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -48,12 +49,28 @@ public static class DatabaseExtensions
         // once, and a burst then never drains. Requests beyond the pool wait in Npgsql's queue instead.
         if (!SetsPoolSize(connectionString)) appConnection.MaxPoolSize = DefaultMaxPoolSize;
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(appConnection.ConnectionString).Build());
-        builder.Services.AddHostedService(sp => new DatabaseMigrator(
-            connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        builder.Services.AddKeyedSingleton(JobRunner.LockPool, (_, _) => new NpgsqlDataSourceBuilder(
+            new NpgsqlConnectionStringBuilder(appConnection.ConnectionString) { MaxPoolSize = 8, NoResetOnClose = false, MaxAutoPrepare = 0 }.ConnectionString).Build());
+        builder.Services.AddSingleton(sp => new DatabaseMigrator(connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseMigrator>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         builder.Services.AddScoped<RequestTransaction>();
         builder.Services.AddClockJob<IdempotencyCleanupJob>();
         return builder;
+    }
+
+    /// <summary>
+    /// Runs the service; started with the argument <c>migrate</c> (a deployment's migration job), it only applies the
+    /// database migrations and exits, without starting the web server, the consumers or the jobs.
+    /// </summary>
+    public static void RunService(this WebApplication app, string[] args)
+    {
+        if (args is ["migrate"])
+        {
+            app.Services.GetRequiredService<DatabaseMigrator>().StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return;
+        }
+        app.Run();
     }
 }
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Rewards.ServiceDefaults.Jobs;
 
 /// <summary>
-/// A clock-driven job over the service's database. It must be safe to run twice and on two instances at once
-/// (claim rows with SKIP LOCKED, key its effects), because the scheduler and an ops "run now" may overlap.
+/// A clock-driven job over the service's database. <see cref="JobRunner"/> runs it on one instance at a time, but it
+/// must still be safe to run again over what a killed run left half done (key its effects, work in committed slices).
 /// </summary>
 public interface IClockJob
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -19,25 +20,34 @@ public sealed record JobRun(
 /// Runs jobs by name and records every run in <c>job_runs</c> (start and end on the service's clock, duration,
 /// outcome, who started it, on which instance), so the history outlives a restart and covers every instance, and
 /// counts them for the metrics <c>rewards_jobs_runs_total{clock_job, outcome}</c>, <c>rewards_jobs_duration_seconds</c>
-/// and <c>rewards_jobs_rows_total</c> (rows the runs touched).
+/// and <c>rewards_jobs_rows_total</c> (rows the runs touched). A job runs on one instance at a time: each run holds a
+/// PostgreSQL advisory lock named after the job, on a connection of <see cref="LockPool"/>.
 /// </summary>
 public sealed class JobRunner
 {
     public const string MeterName = "Rewards.Jobs";
+    /// <summary>
+    /// The data source job locks are held on: a pool of its own, so that runs holding locks can never take every
+    /// connection their jobs need, and reset when a connection goes back, which releases a lock left behind.
+    /// </summary>
+    public const string LockPool = "job-locks";
     private static readonly string Instance = $"{Environment.MachineName}/{Environment.ProcessId}";
     private readonly Dictionary<string, IClockJob> _jobs;
     private readonly Dictionary<string, DateTimeOffset> _nextRuns = [];
     private readonly NpgsqlDataSource _db;
+    private readonly NpgsqlDataSource _locks;
     private readonly TimeProvider _clock;
     private readonly ILogger<JobRunner> _logger;
     private readonly Counter<long> _runs;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _rows;
 
-    public JobRunner(IEnumerable<IClockJob> jobs, NpgsqlDataSource db, TimeProvider clock, IMeterFactory meters, ILogger<JobRunner> logger)
+    public JobRunner(IEnumerable<IClockJob> jobs, NpgsqlDataSource db, [FromKeyedServices(LockPool)] NpgsqlDataSource locks, TimeProvider clock,
+        IMeterFactory meters, ILogger<JobRunner> logger)
     {
         _jobs = jobs.ToDictionary(j => j.Name);
         _db = db;
+        _locks = locks;
         _clock = clock;
         _logger = logger;
         var meter = meters.Create(MeterName);
@@ -84,8 +94,39 @@ public sealed class JobRunner
         lock (_nextRuns) _nextRuns[name] = next;
     }
 
-    /// <summary>Runs the job now; <paramref name="startedBy"/> is <c>schedule</c>, or <c>ops:</c> and the subject of whoever asked.</summary>
-    public async Task<JobRun> RunAsync(string name, string startedBy, CancellationToken ct)
+    /// <summary>
+    /// Runs the job now, once a run of it on another instance (or this one) has ended; <paramref name="startedBy"/> is
+    /// <c>ops:</c> and the subject of whoever asked.
+    /// </summary>
+    public async Task<JobRun> RunAsync(string name, string startedBy, CancellationToken ct) =>
+        (await RunLockedAsync(name, startedBy, wait: true, ct))!;
+
+    /// <summary>A scheduled run: none (null) while the job runs elsewhere, which does what is due anyway.</summary>
+    public Task<JobRun?> RunIfIdleAsync(string name, string startedBy, CancellationToken ct) => RunLockedAsync(name, startedBy, wait: false, ct);
+
+    private async Task<JobRun?> RunLockedAsync(string name, string startedBy, bool wait, CancellationToken ct)
+    {
+        var key = $"job:{name}";
+        await using var lockConnection = await _locks.OpenConnectionAsync(ct);
+        if (wait) await lockConnection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(hashtext(@key))", new { key }, cancellationToken: ct));
+        else if (!await lockConnection.ExecuteScalarAsync<bool>(new CommandDefinition("select pg_try_advisory_lock(hashtext(@key))", new { key }, cancellationToken: ct)))
+        {
+            _logger.LogDebug("Job {Job} runs on another instance; this run is skipped", name);
+            return null;
+        }
+        try
+        {
+            return await RunNowAsync(name, startedBy, ct);
+        }
+        finally
+        {
+            // Also released when the connection goes back to its pool (reset) or breaks (the session ends).
+            try { await lockConnection.ExecuteAsync("select pg_advisory_unlock(hashtext(@key))", new { key }); }
+            catch (Exception ex) when (Outages.Describe(ex) is not null) { }
+        }
+    }
+
+    private async Task<JobRun> RunNowAsync(string name, string startedBy, CancellationToken ct)
     {
         var job = _jobs[name];
         var started = _clock.GetUtcNow();

@@ -15,7 +15,14 @@ internal sealed class JobScheduler(JobRunner runner, TimeProvider clock) : Backg
             runner.Scheduled(job.Name, clock.GetUtcNow() + job.Interval);
             try { await Task.Delay(job.Interval, TimeProvider.System, ct); }
             catch (OperationCanceledException) { return; }
-            await runner.RunAsync(job.Name, "schedule", ct);
+            try
+            {
+                await runner.RunIfIdleAsync(job.Name, "schedule", ct);
+            }
+            catch (Exception ex) when (Outages.Describe(ex) is not null)
+            {
+                // The job's lock could not be taken; the next round tries again.
+            }
         }
     }
 }
