@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real servers: starts PostgreSQL, RabbitMQ and the mail sink if they are not up
-# (servers-up.sh), points the test fixtures at them, runs `dotnet test` on the solution and ends with
+# (servers-up.sh), checks the Prometheus rules and the Kubernetes manifests, points the test fixtures at the servers,
+# runs `dotnet test` on the solution and ends with
 #   tests: N passed, M failed
 # then, when it passed and no arguments were given, the short fault suite (faults.sh --short: the services as real
 # processes under load while a service, RabbitMQ or PostgreSQL is killed), ending with
@@ -44,6 +45,9 @@ fi
 (cd "$root/deploy/prometheus" && promtool check config prometheus.yml && promtool test rules alerts.test.yml) \
   >"$results/promtool.log" 2>&1 || { cat "$results/promtool.log"; echo "prometheus: rules or configuration invalid"; exit 1; }
 echo "prometheus: configuration valid, alert rule tests passed"
+# The Kubernetes manifests (deploy/k8s): every overlay rendered and every object checked against its kind's schema.
+bash "$root/deploy/k8s/validate.sh" 2>&1 | tee "$results/k8s.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "kubernetes: manifests invalid"; exit 1; }
 # Build in parallel, then run the test assemblies one after another (-m:1): each starts dozens of in-process
 # services, and all assemblies starting theirs at once on two cores can push a bus start past its timeout.
 dotnet build "$root/Rewards.sln" 2>&1 | tee "$results/console.log"
