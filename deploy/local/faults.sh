@@ -7,7 +7,8 @@
 #   deploy/local/faults.sh                      the full suite: 1,000 purchases over 60 s per scenario (~15 min)
 #   deploy/local/faults.sh --short              what CI runs: 300 purchases over 30 s per scenario (~8 min)
 #   deploy/local/faults.sh --only kill-orders   one scenario (names: baseline, kill-membership, kill-orders,
-#                                               kill-ledger, kill-notifications, kill-rabbitmq, stop-postgres, two-instances)
+#                                               kill-ledger, kill-notifications, kill-rabbitmq, stop-postgres, two-instances,
+#                                               rabbitmq-cluster: on the three-node cluster of cluster.sh)
 # Other arguments (--purchases N, --seconds N, --members N, --repeat N) go to the runner.
 set -euo pipefail
 

@@ -12,6 +12,9 @@ for pidfile in "$state"/services/*.pid "$state/maildev.pid"; do
   rm -f "$pidfile"
 done
 
+# The three-node cluster of cluster.sh, if it was ever started.
+[ -d /var/lib/rewards/rabbitmq-mq1 ] && bash "$root/deploy/local/cluster.sh" down
+
 # rabbitmqctl can hang when the node is half up, so each call is bounded; a node that will not stop is killed.
 if command -v rabbitmqctl >/dev/null 2>&1 && pgrep -f 'beam.smp.*rabbit' >/dev/null 2>&1; then
   timeout 60 rabbitmqctl -q shutdown >/dev/null 2>&1 || pkill -KILL -f 'beam.smp.*rabbit' 2>/dev/null

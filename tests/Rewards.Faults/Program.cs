@@ -43,6 +43,8 @@ internal static class Program
         {
             Console.WriteLine($"[faults] {scenario.Name}: {scenario.Fault}");
             RunClock.Restart();
+            FaultServers.Cluster = scenario.Cluster;
+            if (scenario.Cluster) await FaultServers.ClusterUpAsync();
             var result = await FaultRun.ExecuteAsync(scenario, options);
             results.Add(result);
             foreach (var check in result.Checks) Console.WriteLine($"[faults]   {(check.Ok ? "ok  " : "FAIL")} {check.Name}: {check.Detail}");

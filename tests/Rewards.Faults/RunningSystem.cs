@@ -137,6 +137,10 @@ internal sealed class RunningSystem : IAsyncDisposable
             ["RabbitMq__ManagementPort"] = FaultServers.RabbitManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RabbitMq__VirtualHost"] = VirtualHost,
         };
+        if (FaultServers.Cluster)
+        {
+            for (var i = 0; i < FaultServers.ClusterNodes.Length; i++) settings[$"RabbitMq__ClusterNodes__{i}"] = FaultServers.ClusterNodes[i];
+        }
         if (service == "Membership")
         {
             settings["Ledger__BaseUrl"] = $"http://127.0.0.1:{BasePorts["Ledger"]}";

@@ -103,11 +103,13 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, MessagingServ
         return taken;
     }
 
+    /// <summary>To the first node that answers, of the cluster's or the single one.</summary>
     private Task<IConnection> ConnectAsync(CancellationToken ct) => new ConnectionFactory
     {
-        HostName = Rabbit.Host, Port = Rabbit.Port, VirtualHost = Rabbit.VirtualHost, UserName = Rabbit.Username, Password = Rabbit.Password,
-        ClientProvidedName = $"{service.Name}-error-queues",
-    }.CreateConnectionAsync(ct);
+        VirtualHost = Rabbit.VirtualHost, UserName = Rabbit.Username, Password = Rabbit.Password, ClientProvidedName = $"{service.Name}-error-queues",
+    }.CreateConnectionAsync(Rabbit.ClusterNodes.Length > 0
+        ? [.. Rabbit.ClusterNodes.Select(node => AmqpTcpEndpoint.Parse(node))]
+        : [new AmqpTcpEndpoint(Rabbit.Host, Rabbit.Port)], ct);
 
     private static ErrorMessage Describe(BasicGetResult delivery)
     {

@@ -14,6 +14,11 @@ public sealed class RabbitMqOptions
     [Required] public string VirtualHost { get; set; } = "/";
     [Required] public string Username { get; set; } = "guest";
     [Required] public string Password { get; set; } = "guest";
+    /// <summary>
+    /// Every node of a RabbitMQ cluster, as <c>host:port</c>: the service connects to one that answers and moves to
+    /// another when it goes. Empty for a single node (<see cref="Host"/> and <see cref="Port"/>).
+    /// </summary>
+    public string[] ClusterNodes { get; set; } = [];
     /// <summary>RabbitMQ's management API (HTTP), on the same host, for the list of _error queues.</summary>
     [Range(1, 65535)] public int ManagementPort { get; set; } = 15672;
     /// <summary>MassTransit's anonymous usage report to its vendor over the internet; off unless asked for.</summary>
@@ -67,6 +72,7 @@ public static class MessagingExtensions
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
                     h.PublisherConfirmation = true;
+                    if (rabbit.ClusterNodes.Length > 0) h.UseCluster(cluster => { foreach (var node in rabbit.ClusterNodes) cluster.Node(node); });
                 });
                 // An outage is waited out with the message held (about 5 minutes), so it does not end in an _error queue;
                 // any other failure is retried five times within about 20 s, then the message is parked there.
