@@ -2,7 +2,7 @@ using System.Text;
 using Rewards.Benchmarks;
 
 // Ledger benchmark (issue: Rewards-Ledger engine). Needs deploy/local/servers-up.sh to have run.
-// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000 --phases a,b,c,f,b2,d,e]
+// Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000 --phases a,b,c,f,b2,d,e,v]
 // Before each phase the Ledger's outbox is drained and the written tables vacuumed and analysed (SettleAsync).
 var options = BenchOptions.Parse(args);
 var root = BenchOptions.RepositoryRoot();
@@ -92,6 +92,16 @@ if (options.Runs("e"))
     await ledger.SettleAsync();
     var expiry = await ledger.ExpireAsync(options.Expire);
     Print($"(e) expiry job over {options.Expire:N0} due lots: {expiry.TotalSeconds:0.0} s  [target ≤ 30 s]");
+}
+
+// (v) verification: GET /ops/verify over everything at once, and one pass of the verify job's incremental checks.
+if (options.Runs("v"))
+{
+    await ledger.SettleAsync();
+    var (full, counted) = await ledger.FullVerifyAsync();
+    Print($"(v) full verify (GET /ops/verify): {full.TotalSeconds:0.0} s for {counted:N0} accounts");
+    var (pass, accounts) = await ledger.VerifyPassAsync();
+    Print($"(v) incremental verify (job verify, slices of 5,000 members): a pass over {accounts:N0} member accounts in {pass.TotalSeconds:0.0} s = {accounts / pass.TotalSeconds:N0} accounts/s");
 }
 
 var docs = Path.Combine(root, "docs", "benchmarks.md");

@@ -14,6 +14,8 @@ public sealed class Ledger_metrics(LedgerService service) : IClassFixture<Ledger
     [Trait("Rule", "L18")]
     public async Task Should_verify_the_ledger_on_schedule_and_serve_the_violations_the_alert_watches()
     {
+        await _api.SetClockAsync(DateTimeOffset.UtcNow);
+        await _api.PurchasePointsAsync(Guid.NewGuid(), 500); // a member for the pass to check
         using var ops = _api.Ops();
         var run = await (await ops.PostAsync("/ops/jobs/verify/run", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.True(run.GetProperty("succeeded").GetBoolean());

@@ -58,6 +58,7 @@ public static class LedgerModule
         builder.Services.AddClockJob<HoldTimeoutJob>();
         builder.Services.AddClockJob<ForfeitureJob>();
         builder.Services.AddSingleton<LedgerVerifier>();
+        builder.Services.AddSingleton<VerifyPasses>();
         builder.Services.AddSingleton<HoldMetrics>();
         builder.Services.AddClockJob<VerifyJob>();
         builder.AddPartners();
