@@ -11,6 +11,7 @@ using Rewards.Ledger.Features.Holds;
 using Rewards.Ledger.Features.Partners;
 using Rewards.Ledger.Features.Reports;
 using Rewards.Ledger.Features.Spending;
+using Rewards.Ledger.Features.Storage;
 using Rewards.Ledger.Features.Verification;
 using Rewards.ServiceDefaults.Data;
 using Rewards.ServiceDefaults.Jobs;
@@ -61,6 +62,7 @@ public static class LedgerModule
         builder.Services.AddSingleton<VerifyPasses>();
         builder.Services.AddSingleton<HoldMetrics>();
         builder.Services.AddClockJob<VerifyJob>();
+        builder.Services.AddClockJob<PostingPartitionsJob>();
         builder.AddPartners();
         return builder;
     }

@@ -150,7 +150,7 @@ public sealed class LedgerSession(NpgsqlTransaction tx, Outbox outbox, DateTimeO
     public async Task<bool> AlreadyPostedAsync(Account account, string idempotencyKey, CancellationToken ct) =>
         _keys.Contains((account.Id, idempotencyKey))
         || await Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from postings where account_id = @id and idempotency_key = @idempotencyKey and seq is not null)",
+            "select exists (select 1 from posting_keys where account_id = @id and idempotency_key = @idempotencyKey)",
             new { id = account.Id, idempotencyKey }, tx, cancellationToken: ct));
 
     /// <summary>Records a balanced ledger transaction (L1, L2); returns its id.</summary>

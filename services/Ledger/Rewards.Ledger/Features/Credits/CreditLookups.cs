@@ -65,12 +65,12 @@ public sealed record CreditLookups(
         using var found = await conn.QueryMultipleAsync(new CommandDefinition(
             $"""
             {IdempotencyRecords.FindSql};
-            select k.account_id as AccountId, k.idempotency_key as Key, p.id as PostingId, p.transaction_id as TransactionId, p.lot_id as LotId
+            select k.account_id as AccountId, k.idempotency_key as Key, p.posting_id as PostingId, p.transaction_id as TransactionId, p.lot_id as LotId
             from unnest(@accounts, @keys) k(account_id, idempotency_key)
             cross join lateral (
-                select id, transaction_id, lot_id from postings p
-                where p.account_id = k.account_id and p.idempotency_key = k.idempotency_key and p.seq is not null
-                limit 1
+                select posting_id, transaction_id, lot_id from posting_keys p
+                where p.account_id = k.account_id and p.idempotency_key = k.idempotency_key
+                limit 1 -- one index probe per key
             ) p
             """,
             new
