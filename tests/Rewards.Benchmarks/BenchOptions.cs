@@ -1,16 +1,17 @@
 namespace Rewards.Benchmarks;
 
-internal sealed record BenchOptions(int Seconds, int Members, int Events, int Expire, string Phases)
+internal sealed record BenchOptions(int Seconds, int Members, int Events, int Expire, string Phases, int ScaleMembers, long ScalePostings)
 {
     public static BenchOptions Parse(string[] args)
     {
-        int Get(string name, int fallback)
+        long Get(string name, long fallback)
         {
             var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+            return i >= 0 && i + 1 < args.Length ? long.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
         }
         var phases = Array.IndexOf(args, "--phases") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "a,b,c,f,b2,d,e";
-        return new BenchOptions(Get("--seconds", 10), Get("--members", 100_000), Get("--events", 20_000), Get("--expire", 1_000_000), phases);
+        return new BenchOptions((int)Get("--seconds", 10), (int)Get("--members", 100_000), (int)Get("--events", 20_000), (int)Get("--expire", 1_000_000), phases,
+            (int)Get("--scale-members", 0), Get("--scale-postings", 0));
     }
 
     public static string RepositoryRoot()
@@ -22,5 +23,7 @@ internal sealed record BenchOptions(int Seconds, int Members, int Events, int Ex
 
     public bool Runs(string phase) => Phases.Split(',').Contains(phase);
 
-    public override string ToString() => $"{Seconds} s per phase, {Members:N0} members, {Events:N0} events, {Expire:N0} lots to expire";
+    public override string ToString() => ScaleMembers > 0
+        ? $"{Seconds} s per phase, {Members:N0} members against {ScaleMembers:N0} members with {ScalePostings:N0} postings, {Expire:N0} lots to expire"
+        : $"{Seconds} s per phase, {Members:N0} members, {Events:N0} events, {Expire:N0} lots to expire";
 }

@@ -3,6 +3,7 @@ using Rewards.Benchmarks;
 
 // Ledger benchmark (issue: Rewards-Ledger engine). Needs deploy/local/servers-up.sh to have run.
 // Usage: dotnet run -c Release --project tests/Rewards.Benchmarks [-- --seconds 10 --members 100000 --events 20000 --expire 1000000 --phases a,b,c,f,b2,d,e,v]
+// At scale: [-- --scale-members 10000000 --scale-postings 100000000 --expire 10000000] (see ScaleRun).
 // Before each phase the Ledger's outbox is drained and the written tables vacuumed and analysed (SettleAsync).
 var options = BenchOptions.Parse(args);
 var root = BenchOptions.RepositoryRoot();
@@ -17,6 +18,13 @@ void PrintCpu(LedgerProcess ledger, double operations)
 }
 
 Print($"# Ledger benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {options}");
+
+if (options.ScaleMembers > 0)
+{
+    await ScaleRun.RunAsync(options, root, server, Print);
+    await AppendToDocsAsync();
+    return;
+}
 
 // (a) the physical reference: single-row INSERT commits per second, 8 clients.
 var reference = await Pgbench.InsertCommitsPerSecondAsync(options.Seconds);
@@ -104,7 +112,12 @@ if (options.Runs("v"))
     Print($"(v) incremental verify (job verify, slices of 5,000 members): a pass over {accounts:N0} member accounts in {pass.TotalSeconds:0.0} s = {accounts / pass.TotalSeconds:N0} accounts/s");
 }
 
-var docs = Path.Combine(root, "docs", "benchmarks.md");
-Directory.CreateDirectory(Path.GetDirectoryName(docs)!);
-await File.AppendAllTextAsync(docs, $"\n```\n{report}```\nCommand: `dotnet run -c Release --project tests/Rewards.Benchmarks -- {string.Join(' ', args)}`\n");
-Console.WriteLine($"appended to {docs}");
+await AppendToDocsAsync();
+
+async Task AppendToDocsAsync()
+{
+    var docs = Path.Combine(root, "docs", "benchmarks.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(docs)!);
+    await File.AppendAllTextAsync(docs, $"\n```\n{report}```\nCommand: `dotnet run -c Release --project tests/Rewards.Benchmarks -- {string.Join(' ', args)}`\n");
+    Console.WriteLine($"appended to {docs}");
+}

@@ -65,6 +65,44 @@ public sealed class Liability_and_rates(LedgerService service) : IClassFixture<L
     }
 
     [Fact]
+    [Trait("Rule", "L1")]
+    public async Task Should_report_the_same_from_summed_months_and_sum_a_month_again_when_a_late_posting_reopens_it()
+    {
+        var march = new DateTimeOffset(2031, 3, 10, 8, 0, 0, TimeSpan.Zero);
+        await _api.SetClockAsync(march);
+        var member = Guid.NewGuid();
+        await _api.PurchasePointsAsync(member, 1000);
+        await _api.SetClockAsync(march.AddMonths(1));
+        await _api.PromotionPointsAsync(member, 200, march.AddMonths(1).AddDays(5));
+        await _api.SetClockAsync(march.AddMonths(2)); // May: the promotion expired in April
+        await _api.RunJobAsync("expiry");
+        var (april, may) = (new DateTimeOffset(2031, 4, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2031, 5, 1, 0, 0, 0, TimeSpan.Zero));
+        var fromPostings = await LiabilityAsync(april, may);
+
+        await _api.RunJobAsync("liability-months");
+        await using var conn = new NpgsqlConnection(service.Host.ConnectionString);
+        const string aprilSummed = "select count(*) from liability_months where month = '2031-04-01'";
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>(aprilSummed));
+        Assert.Equal(fromPostings.ToString(), (await LiabilityAsync(april, may)).ToString());
+        Assert.Equal((await LiabilityAsync(march, may.AddDays(3))).GetProperty("closing").GetInt64(),
+            (await LiabilityAsync(may, may.AddDays(3))).GetProperty("opening").GetInt64());
+
+        // A posting dated into April after April was summed: the month is summed again, and the report counts it.
+        await conn.ExecuteAsync(
+            """
+            insert into postings (transaction_id, account_id, kind, amount, effective_at, reference, idempotency_key, caused_by)
+            values (@transaction, @issuance, 'test', -7, '2031-04-20Z', 'test', 'test', 'test'), (@transaction, @breakage, 'test', 7, '2031-04-20Z', 'test', 'test', 'test')
+            """, new { transaction = Guid.NewGuid(), issuance = Data.SystemAccounts.Issuance, breakage = Data.SystemAccounts.Breakage });
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(aprilSummed));
+        var late = await LiabilityAsync(april, may);
+        Assert.Equal(fromPostings.GetProperty("earned").GetInt64() + 7, late.GetProperty("earned").GetInt64());
+        Assert.Equal(fromPostings.GetProperty("expired").GetInt64() + 7, late.GetProperty("expired").GetInt64());
+        await _api.RunJobAsync("liability-months");
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>(aprilSummed));
+        Assert.Equal(late.ToString(), (await LiabilityAsync(april, may)).ToString());
+    }
+
+    [Fact]
     [Trait("Rule", "L19")]
     public async Task Should_grant_a_campaign_to_a_list_of_members_once_per_idempotency_key()
     {

@@ -63,6 +63,7 @@ public static class LedgerModule
         builder.Services.AddSingleton<HoldMetrics>();
         builder.Services.AddClockJob<VerifyJob>();
         builder.Services.AddClockJob<PostingPartitionsJob>();
+        builder.Services.AddClockJob<LiabilityMonthsJob>();
         builder.AddPartners();
         return builder;
     }

@@ -10,6 +10,7 @@ public static class SystemAccounts
     public static readonly Guid Forfeiture = Guid.Parse("00000000-0000-7000-8000-00000000a004");
     public static readonly Guid Adjustment = Guid.Parse("00000000-0000-7000-8000-00000000a005");
     public static readonly Guid Payoff = Guid.Parse("00000000-0000-7000-8000-00000000a006");
+    public static readonly Guid[] All = [Issuance, Redemption, Breakage, Forfeiture, Adjustment, Payoff];
 }
 
 public static class Buckets

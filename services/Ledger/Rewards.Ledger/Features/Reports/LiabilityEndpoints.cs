@@ -18,6 +18,8 @@ public sealed record LiabilityReport(
 
 public static class LiabilityEndpoints
 {
+    private static readonly DateTimeOffset Beginning = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static void MapLiability(this IEndpointRouteBuilder app) =>
         app.MapGet("/ops/liability", GetAsync).WithTags("Ops: reports").RequireAuthorization(AuthExtensions.OpsPolicy)
             .WithSummary("Outstanding points and their roll-forward over a date range (by effective date)");
@@ -32,34 +34,11 @@ public static class LiabilityEndpoints
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        // Member accounts' movements seen from the system side: a credit to members is a negative posting there.
-        var r = await conn.QuerySingleAsync<Movements>(new CommandDefinition(
-            """
-            select
-              coalesce(-sum(p.amount) filter (where p.effective_at < @start), 0)::bigint as Opening,
-              coalesce(-sum(p.amount) filter (where p.effective_at >= @start and p.account_id in (@issuance, @adjustment) and p.amount < 0), 0)::bigint as Earned,
-              coalesce(sum(p.amount) filter (where p.effective_at >= @start and p.account_id in (@issuance, @adjustment) and p.amount > 0), 0)::bigint as ClawedBack,
-              coalesce(-sum(p.amount) filter (where p.effective_at >= @start and p.account_id = @payoff), 0)::bigint as PaidOff,
-              coalesce(sum(p.amount) filter (where p.effective_at >= @start and p.account_id = @redemption), 0)::bigint as Redeemed,
-              coalesce(sum(p.amount) filter (where p.effective_at >= @start and p.account_id = @breakage), 0)::bigint as Expired,
-              coalesce(sum(p.amount) filter (where p.effective_at >= @start and p.account_id = @forfeiture), 0)::bigint as Forfeited,
-              coalesce(-sum(p.amount), 0)::bigint as Closing
-            from postings p
-            where p.seq is null and p.effective_at < @end
-            """,
-            new
-            {
-                start, end, issuance = SystemAccounts.Issuance, adjustment = SystemAccounts.Adjustment, payoff = SystemAccounts.Payoff,
-                redemption = SystemAccounts.Redemption, breakage = SystemAccounts.Breakage, forfeiture = SystemAccounts.Forfeiture,
-            }, tx, cancellationToken: ct));
-        var (pending, held) = await conn.QuerySingleAsync<(long, long)>(new CommandDefinition(
-            """
-            select coalesce(sum(p.amount) filter (where a.bucket = 'pending'), 0)::bigint, coalesce(sum(p.amount) filter (where a.bucket = 'held'), 0)::bigint
-            from postings p join accounts a on a.id = p.account_id where a.bucket in ('pending', 'held') and p.effective_at < @end
-            """, new { end }, tx, cancellationToken: ct));
-        return TypedResults.Ok(new LiabilityReport(start, end, r.Opening, r.Earned, r.PaidOff, r.ClawedBack, r.Redeemed, r.Expired, r.Forfeited,
-            r.Closing, pending, held, r.Closing, r.Closing * policy.Value.UsdPerPoint));
+        var before = await LiabilityMonths.OverAsync(tx, Beginning, start, ct);
+        var during = await LiabilityMonths.OverAsync(tx, start, end, ct);
+        var closing = before.Net + during.Net;
+        return TypedResults.Ok(new LiabilityReport(start, end, before.Net, during.Earned, during.PaidOff, during.ClawedBack, during.Redeemed,
+            during.Expired, during.Forfeited, closing, before.Pending + during.Pending, before.Held + during.Held, closing,
+            closing * policy.Value.UsdPerPoint));
     }
-
-    private sealed record Movements(long Opening, long Earned, long ClawedBack, long PaidOff, long Redeemed, long Expired, long Forfeited, long Closing);
 }

@@ -1,12 +1,14 @@
--- Postings are kept for ever, so the table is partitioned by the month of effective_at: a month's postings sit
--- together, the indexes written to are this month's (small and in memory) rather than all of history's, old months
--- are frozen and vacuumed once, and a report on a period reads only its months. PostingPartitionsJob creates the
--- coming months ahead of time; rows dated outside every month partition land in postings_default, and creating their
--- month later moves them. No partition is ever detached or dropped.
+-- Postings are kept for ever, so the table is partitioned by the year of effective_at: a year's postings sit together,
+-- the partition written to is this year's rather than all of history, past years are frozen and vacuumed once, and a
+-- report on a period reads only its years. Years, not months: a member's postings are found through every partition's
+-- index, so each partition adds a probe to a member's history, a verify slice and a forfeiture; sixty monthly
+-- partitions would make those sixty probes. PostingPartitionsJob creates next year's partition ahead of time; rows
+-- dated outside every partition land in postings_default, and creating their year later moves them. No partition is
+-- ever detached or dropped.
 --
 -- A partitioned table's unique indexes must contain the partition key, so the two that were unique per account move:
 -- - (account_id, idempotency_key) becomes posting_keys, one row per member posting kept by a statement trigger, so a
---   second posting under a key is still refused by the database, and a look-up by key is one probe, not one per month;
+--   second posting under a key is still refused by the database, and a look-up by key is one probe, not one per year;
 -- - (account_id, seq) stays as a plain index; seq comes from the locked account row, and verify's
 --   account-sequence check finds a duplicate or a gap.
 
@@ -43,16 +45,16 @@ create table posting_keys (
     primary key (account_id, idempotency_key)
 );
 
--- Creates the partition for the month starting at first_day (UTC) unless it exists; rows postings_default holds for
--- that month move into it. Runs as the tables' owner so that the service's role, which may not create tables or
--- remove postings, can call it. Attaching takes no lock that stops writers to other months.
-create function create_postings_partition(first_day date) returns boolean
+-- Creates the partition for the year of day (UTC years) unless it exists; rows postings_default holds for that year
+-- move into it. Runs as the tables' owner so that the service's role, which may not create tables or
+-- remove postings, can call it. Attaching takes no lock that stops writers to other years.
+create function create_postings_partition(day date) returns boolean
 language plpgsql security definer set search_path = public as $$
 declare
-    month   date        := make_date(extract(year from first_day)::int, extract(month from first_day)::int, 1);
-    from_at timestamptz := month::timestamp at time zone 'UTC';
-    to_at   timestamptz := (month + interval '1 month') at time zone 'UTC';
-    name    text        := 'postings_' || to_char(first_day, 'YYYY_MM');
+    first_day date        := make_date(extract(year from day)::int, 1, 1);
+    from_at   timestamptz := first_day::timestamp at time zone 'UTC';
+    to_at     timestamptz := (first_day + interval '1 year') at time zone 'UTC';
+    name      text        := 'postings_' || to_char(first_day, 'YYYY');
 begin
     if to_regclass(name) is not null then return false; end if;
     execute format('create table %I (like postings including defaults including constraints)', name);
@@ -70,12 +72,12 @@ end $$;
 revoke execute on function create_postings_partition(date) from public;
 grant execute on function create_postings_partition(date) to rewards_ledger_app;
 
--- The months existing postings use (within ten years of today) and the months around today.
-select create_postings_partition(m::date)
-from (select distinct date_trunc('month', effective_at at time zone 'UTC') as m from postings_unpartitioned
+-- The years existing postings use (within ten years of today) and last, this and next year.
+select create_postings_partition(y::date)
+from (select distinct date_trunc('year', effective_at at time zone 'UTC') as y from postings_unpartitioned
       where effective_at > now() - interval '10 years' and effective_at < now() + interval '10 years'
       union
-      select date_trunc('month', now() at time zone 'UTC') + n * interval '1 month' from generate_series(-1, 3) n) months;
+      select date_trunc('year', now() at time zone 'UTC') + n * interval '1 year' from generate_series(-1, 1) n) years;
 
 insert into postings select * from postings_unpartitioned;
 insert into posting_keys (account_id, idempotency_key, posting_id, transaction_id, lot_id)
@@ -84,6 +86,8 @@ drop table postings_unpartitioned;
 
 create index postings_account_seq on postings (account_id, seq) where seq is not null;
 create index postings_system_effective on postings (account_id, effective_at) where seq is null;
+-- Verify checks a slice of members' transactions whole: every leg, whoever's account it is on.
+create index postings_transaction on postings (transaction_id);
 
 create trigger postings_no_update_delete before update or delete on postings
     for each row execute function postings_are_append_only();
