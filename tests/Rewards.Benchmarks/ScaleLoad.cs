@@ -33,7 +33,7 @@ internal sealed partial class LedgerProcess
             select n, gen_random_uuid() as member_id, uuid_v7() as earned_account, uuid_v7() as lot_id,
                    (@perMember + case when n <= @extra then 1 else 0 end)::int as k,
                    now() - interval '1790 days' + (n % 360) * interval '1 day' + (n % 86400) * interval '1 second' as first_at,
-                   (n * 7919 % 1000) / 1000.0 as phase
+                   (n::bigint * 7919 % 1000) / 1000.0 as phase
             from generate_series(1, @members) n
             """, new { members, perMember = (int)(memberPostings / members), extra = (int)(memberPostings % members) });
         await Step("year partitions", "select count(create_postings_partition((now() - n * interval '1 year')::date)) from generate_series(0, 5) n");

@@ -15,7 +15,7 @@ public sealed class Local_proxy
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Should_spread_requests_over_the_instances_and_leave_out_an_instance_that_is_gone()
+    public async Task Should_spread_requests_over_the_instances_and_answer_503_until_it_leaves_out_an_instance_that_is_gone()
     {
         var (first, second, front) = (FreePort(), FreePort(), FreePort());
         await using var one = await InstanceAsync(first, "one");
@@ -29,6 +29,17 @@ public sealed class Local_proxy
         Assert.Equal(["one", "two"], answers.Distinct().Order());
 
         await two.DisposeAsync(); // as if killed: its port refuses connections
+        // Until the proxy has noticed, a request sent to the dead instance gets 503 with Retry-After, never a 502.
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await http.GetAsync("/who", Ct);
+            if (response.StatusCode == HttpStatusCode.OK) Assert.Equal("one", await response.Content.ReadAsStringAsync(Ct));
+            else
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
         Assert.True(await Eventually.TrueAsync(async () =>
         {
             for (var i = 0; i < 10; i++)

@@ -1,6 +1,8 @@
 using System.Net;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
 
 namespace Rewards.LocalProxy;
 
@@ -24,8 +26,10 @@ public sealed record LocalRoute(int Port, int[] Instances)
 
 /// <summary>
 /// YARP in front of the instances: requests go round-robin to the instances whose process answers (an active check
-/// of /health/live every 2 s, and a connection that fails takes an instance out for 10 s at once). Liveness rather
-/// than readiness, so that when the database is down every instance still answers its own 503 with Retry-After.
+/// of /health/live every second, and a connection that fails takes an instance out for 10 s at once). Liveness rather
+/// than readiness, so that when the database is down every instance still answers its own 503 with Retry-After. A
+/// request the proxy could not forward (its instance died under it, or none is up) is answered 503 with Retry-After
+/// too, as a ProblemDetails.
 /// </summary>
 public static class LocalProxy
 {
@@ -37,6 +41,9 @@ public static class LocalProxy
         {
             foreach (var route in routes) kestrel.Listen(IPAddress.Loopback, route.Port);
         });
+        builder.Services.Configure<ConsecutiveFailuresHealthPolicyOptions>(o => o.DefaultThreshold = 1);
+        builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(o => o.MinimalTotalCountThreshold = 1);
+        builder.Services.AddProblemDetails();
         builder.Services.AddReverseProxy().LoadFromMemory(
             [.. routes.Select(r => new RouteConfig
             {
@@ -49,13 +56,31 @@ public static class LocalProxy
                 LoadBalancingPolicy = "RoundRobin",
                 HealthCheck = new HealthCheckConfig
                 {
-                    Active = new ActiveHealthCheckConfig { Enabled = true, Interval = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(2), Path = "/health/live", Policy = "ConsecutiveFailures" },
+                    Active = new ActiveHealthCheckConfig { Enabled = true, Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(1), Path = "/health/live", Policy = "ConsecutiveFailures" },
                     Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate, ReactivationPeriod = TimeSpan.FromSeconds(10) },
                 },
                 Destinations = r.Instances.ToDictionary(p => $"instance-{p}", p => new DestinationConfig { Address = $"http://127.0.0.1:{p}/" }),
             })]);
         var app = builder.Build();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(async (context, next) =>
+            {
+                await next();
+                if (context.GetForwarderErrorFeature() is null || context.Response.HasStarted) return;
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "1";
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = { Type = "/problems/service-unavailable", Title = "No instance could answer; try again shortly.", Status = 503 },
+                });
+            });
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
     }
 }
