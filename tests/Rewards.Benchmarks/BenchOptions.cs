@@ -1,6 +1,6 @@
 namespace Rewards.Benchmarks;
 
-internal sealed record BenchOptions(int Seconds, int Members, int Events, int Expire, string Phases, int ScaleMembers, long ScalePostings)
+internal sealed record BenchOptions(int Seconds, int Members, int Events, int Expire, string Phases, int ScaleMembers, long ScalePostings, string? ScaleDatabase, bool Keep)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -11,7 +11,8 @@ internal sealed record BenchOptions(int Seconds, int Members, int Events, int Ex
         }
         var phases = Array.IndexOf(args, "--phases") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "a,b,c,f,b2,d,e";
         return new BenchOptions((int)Get("--seconds", 10), (int)Get("--members", 100_000), (int)Get("--events", 20_000), (int)Get("--expire", 1_000_000), phases,
-            (int)Get("--scale-members", 0), Get("--scale-postings", 0));
+            (int)Get("--scale-members", 0), Get("--scale-postings", 0),
+            Array.IndexOf(args, "--scale-database") is var d and >= 0 && d + 1 < args.Length ? args[d + 1] : null, args.Contains("--keep"));
     }
 
     public static string RepositoryRoot()

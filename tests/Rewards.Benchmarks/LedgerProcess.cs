@@ -41,10 +41,14 @@ internal sealed partial class LedgerProcess : IAsyncDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Ops());
     }
 
-    public static async Task<LedgerProcess> StartAsync(string root, string server)
+    /// <summary>Keep the database when disposed (to measure a loaded ledger again with <c>--scale-database</c>).</summary>
+    public bool KeepDatabase { get; init; }
+
+    /// <summary>Starts the Ledger on a new database, or on <paramref name="database"/> when given.</summary>
+    public static async Task<LedgerProcess> StartAsync(string root, string server, string? database = null, bool keepDatabase = false)
     {
         Run("dotnet", $"build -c Release -v q -nologo {Path.Combine(root, "services/Ledger/Rewards.Ledger")}");
-        var database = $"rewards_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
+        database ??= $"rewards_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
         var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
         var dll = Path.Combine(root, "services/Ledger/Rewards.Ledger/bin/Release/net10.0/Rewards.Ledger.dll");
         var vhost = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
@@ -64,7 +68,7 @@ internal sealed partial class LedgerProcess : IAsyncDisposable
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
-        var ledger = new LedgerProcess(process, connectionString, vhost);
+        var ledger = new LedgerProcess(process, connectionString, vhost) { KeepDatabase = keepDatabase };
         for (var i = 0; i < 240; i++)
         {
             try
@@ -304,6 +308,11 @@ internal sealed partial class LedgerProcess : IAsyncDisposable
         _process.Dispose();
         // The benchmark's database is hundreds of megabytes; leave the cluster as it was.
         var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
+        if (KeepDatabase)
+        {
+            Console.WriteLine($"    kept database {database}");
+            return;
+        }
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString);
         await conn.ExecuteAsync($"drop database if exists \"{database}\" with (force)");
         using var rabbit = RabbitManagement();

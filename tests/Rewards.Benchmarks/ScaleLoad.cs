@@ -86,6 +86,13 @@ internal sealed partial class LedgerProcess
         await conn.ExecuteAsync("drop table scale_members");
     }
 
+    /// <summary>The members of a ledger loaded earlier (<c>--scale-database</c>).</summary>
+    public async Task UseLoadedMembersAsync()
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        _members = [.. await conn.QueryAsync<Guid>(new CommandDefinition("select member_id from member_enrolments", commandTimeout: 0))];
+    }
+
     /// <summary>Bytes the Ledger's database and its postings (with their indexes and keys) take on disk.</summary>
     public async Task<(long Database, long Postings)> DiskUsedAsync()
     {

@@ -20,10 +20,18 @@ internal static class ScaleRun
             (smallCredits, smallP99) = await CreditsAndBalancesAsync(small, options, $"{options.Members:N0} members", print);
         }
 
-        await using var big = await LedgerProcess.StartAsync(root, server);
-        var load = Stopwatch.StartNew();
-        await big.LoadHistoryAsync(options.ScaleMembers, options.ScalePostings, print);
-        print($"    loaded {options.ScaleMembers:N0} members and {options.ScalePostings:N0} postings in {load.Elapsed.TotalMinutes:0.0} min");
+        await using var big = await LedgerProcess.StartAsync(root, server, options.ScaleDatabase, keepDatabase: options.Keep || options.ScaleDatabase is not null);
+        if (options.ScaleDatabase is null)
+        {
+            var load = Stopwatch.StartNew();
+            await big.LoadHistoryAsync(options.ScaleMembers, options.ScalePostings, print);
+            print($"    loaded {options.ScaleMembers:N0} members and {options.ScalePostings:N0} postings in {load.Elapsed.TotalMinutes:0.0} min");
+        }
+        else
+        {
+            await big.UseLoadedMembersAsync();
+            print($"    on {options.ScaleDatabase}, loaded earlier: {big.Members.Length:N0} members");
+        }
         var (database, postings) = await big.DiskUsedAsync();
         print($"    disk: database {database / 1e9:0.0} GB; postings with their indexes and keys {postings / 1e9:0.0} GB = "
             + $"{postings / 1e6 / (options.ScalePostings / 1e6):0} MB per million postings");

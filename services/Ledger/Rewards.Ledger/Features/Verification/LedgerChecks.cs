@@ -35,9 +35,15 @@ public static class LedgerChecks
     private static string Sql(bool scoped)
     {
         string In(string column) => scoped ? $"and {column} between @first and @last" : "";
-        var accountsOfRange = scoped ? "and account_id in (select id from accounts where member_id between @first and @last)" : "";
+        // A slice reads its members' postings once, through the member accounts' index, and every check uses that.
+        var slicePostings = scoped ? """
+            with slice_postings as materialized (
+                select account_id, transaction_id, lot_id, kind, amount, seq, effective_at from postings
+                where account_id in (select id from accounts where member_id between @first and @last))
+            """ : "";
+        var postings = scoped ? "slice_postings" : "postings";
         var lotsOfRange = scoped ? "and lot_id in (select id from lots where member_id between @first and @last)" : "";
-        var transactions = scoped ? $"where transaction_id in (select transaction_id from postings where true {accountsOfRange})" : "";
+        var transactions = scoped ? "where transaction_id in (select transaction_id from slice_postings)" : "";
         var wholeLedger = scoped ? "" : """
             union all
             select 'posting-account-exists', p.account_id, null, count(*) || ' postings name account ' || p.account_id || ', which does not exist'
@@ -48,19 +54,20 @@ public static class LedgerChecks
             from partner_transactions t where not exists (select 1 from partners p where p.id = t.partner_id) group by t.partner_id
             """;
         return $"""
+            {slicePostings}
             select 'transaction-balances' as Rule, null::uuid as AccountId, null::uuid as MemberId,
                    'Transaction ' || transaction_id || ' sums to ' || sum(amount) as Detail
             from postings {transactions} group by transaction_id having sum(amount) <> 0
             union all
             select 'balance-equals-postings', a.id, a.member_id,
                    'Balance ' || a.balance || ' but postings sum to ' || coalesce(p.total, 0)
-            from accounts a left join (select account_id, sum(amount) as total from postings where true {accountsOfRange} group by account_id) p on p.account_id = a.id
+            from accounts a left join (select account_id, sum(amount) as total from {postings} group by account_id) p on p.account_id = a.id
             where a.member_id is not null {In("a.member_id")} and a.balance <> coalesce(p.total, 0)
             union all
             select 'sequence-gap-free', a.id, a.member_id,
                    'Last sequence ' || a.last_seq || ' but ' || coalesce(p.n, 0) || ' postings (max ' || coalesce(p.max_seq, 0) || ')'
             from accounts a
-            left join (select account_id, count(*) as n, max(seq) as max_seq from postings where true {accountsOfRange} group by account_id) p on p.account_id = a.id
+            left join (select account_id, count(*) as n, max(seq) as max_seq from {postings} group by account_id) p on p.account_id = a.id
             where a.member_id is not null {In("a.member_id")} and (a.last_seq <> coalesce(p.n, 0) or a.last_seq <> coalesce(p.max_seq, 0))
             union all
             select 'balance-equals-lots', a.id, a.member_id,
@@ -89,15 +96,15 @@ public static class LedgerChecks
                    || (l.amount - coalesce(a.points, 0) - coalesce(e.points, 0))
             from lots l
             left join (select lot_id, sum(points) as points from allocations where true {lotsOfRange} group by lot_id) a on a.lot_id = l.id
-            left join (select lot_id, -sum(amount) as points from postings
-                       where kind = 'expire' and seq is not null and lot_id is not null {lotsOfRange} group by lot_id) e on e.lot_id = l.id
+            left join (select lot_id, -sum(amount) as points from {postings}
+                       where kind = 'expire' and seq is not null and lot_id is not null group by lot_id) e on e.lot_id = l.id
             where l.remaining <> l.amount - coalesce(a.points, 0) - coalesce(e.points, 0) {In("l.member_id")}
             union all
             select 'lot-activated-as-posted', null, l.member_id,
                    'Lot ' || l.id || ' was activated at ' || a.effective_at || ' but is ' || l.status || ', earned at ' || coalesce(l.earned_at::text, 'no time')
             from lots l
-            join (select lot_id, min(effective_at) as effective_at from postings
-                  where kind = 'activate' and seq is not null and amount > 0 and lot_id is not null {lotsOfRange} group by lot_id) a on a.lot_id = l.id
+            join (select lot_id, min(effective_at) as effective_at from {postings}
+                  where kind = 'activate' and seq is not null and amount > 0 and lot_id is not null group by lot_id) a on a.lot_id = l.id
             where (l.status = 'pending' or l.earned_at is distinct from a.effective_at) {In("l.member_id")}
             union all
             select 'lot-expires-after-its-earned-date', null, member_id,
