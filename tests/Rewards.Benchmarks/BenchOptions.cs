@@ -9,7 +9,9 @@ internal sealed record BenchOptions(int Seconds, int Members, int Events, int Ex
             var i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? long.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
         }
-        var phases = Array.IndexOf(args, "--phases") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "a,b,c,f,b2,d,e";
+        // At scale: b and d on both ledgers, then l (liability), v (incremental verify), e (expiry), fv (full verify).
+        var phases = Array.IndexOf(args, "--phases") is var p and >= 0 && p + 1 < args.Length ? args[p + 1]
+            : args.Contains("--scale-members") ? "b,d,l,v,e,fv" : "a,b,c,f,b2,d,e";
         return new BenchOptions((int)Get("--seconds", 10), (int)Get("--members", 100_000), (int)Get("--events", 20_000), (int)Get("--expire", 1_000_000), phases,
             (int)Get("--scale-members", 0), Get("--scale-postings", 0),
             Array.IndexOf(args, "--scale-database") is var d and >= 0 && d + 1 < args.Length ? args[d + 1] : null, args.Contains("--keep"));

@@ -39,25 +39,25 @@ internal static class ScaleRun
         var (credits, p99) = await CreditsAndBalancesAsync(big, options, $"{options.ScaleMembers:N0} members", print);
         print($"    at scale: (b) = {credits / smallCredits:0.00} × the small ledger's [target ≥ 0.8]; (d) p99 {p99:0.00} ms against {smallP99:0.00} ms [target ≤ 5 ms]");
 
-        await Measure("liability", async () =>
+        if (options.Runs("l")) await Measure("liability", async () =>
         {
             var (summing, result) = await big.RunJobAsync("liability-months");
             print($"    liability-months job, first run ({result}): {summing.TotalSeconds:0} s");
             var took = await big.LiabilityMonthAsync();
             print($"(l) liability roll-forward for last month (GET /ops/liability): {took.TotalSeconds:0.00} s  [target ≤ 2 s]");
         });
-        await Measure("verify", async () =>
+        if (options.Runs("v")) await Measure("verify", async () =>
         {
             var (took, accounts) = await big.VerifyRunsAsync(runs: 3);
             print($"(v) incremental verify (job verify, 3 runs of up to 20 s): {accounts:N0} member accounts in {took.TotalSeconds:0} s = {accounts / took.TotalSeconds:N0} accounts/s");
         });
-        await Measure("expiry", async () =>
+        if (options.Runs("e")) await Measure("expiry", async () =>
         {
             await big.SettleAsync();
             var expiry = await big.ExpireAsync(options.Expire);
             print($"(e) expiry job over {options.Expire:N0} due lots: {expiry.TotalSeconds:0} s  [target ≤ 300 s]");
         });
-        await Measure("full verify", async () =>
+        if (options.Runs("fv")) await Measure("full verify", async () =>
         {
             var full = big.FullVerifyAsync();
             if (await Task.WhenAny(full, Task.Delay(FullVerifyAtMost)) != full)

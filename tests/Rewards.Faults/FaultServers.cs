@@ -23,6 +23,8 @@ internal static class FaultServers
     public static bool Cluster { get; set; }
     /// <summary>The cluster's nodes, as the services are given them (RabbitMq__ClusterNodes).</summary>
     public static readonly string[] ClusterNodes = ["127.0.0.1:5681", "127.0.0.1:5682", "127.0.0.1:5683"];
+    /// <summary>The nodes' management APIs (RabbitMq__ManagementNodes).</summary>
+    public static readonly string[] ClusterManagementNodes = ["127.0.0.1:15681", "127.0.0.1:15682", "127.0.0.1:15683"];
     /// <summary>The single node, or the cluster's first (the services' bus address; they connect to any node).</summary>
     public static int RabbitPort => Cluster ? 5681 : 5673;
     /// <summary>The single node's management API, or the cluster's first node's (it sees the whole cluster).</summary>

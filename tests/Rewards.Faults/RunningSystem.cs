@@ -139,7 +139,11 @@ internal sealed class RunningSystem : IAsyncDisposable
         };
         if (FaultServers.Cluster)
         {
-            for (var i = 0; i < FaultServers.ClusterNodes.Length; i++) settings[$"RabbitMq__ClusterNodes__{i}"] = FaultServers.ClusterNodes[i];
+            for (var i = 0; i < FaultServers.ClusterNodes.Length; i++)
+            {
+                settings[$"RabbitMq__ClusterNodes__{i}"] = FaultServers.ClusterNodes[i];
+                settings[$"RabbitMq__ManagementNodes__{i}"] = FaultServers.ClusterManagementNodes[i];
+            }
         }
         if (service == "Membership")
         {

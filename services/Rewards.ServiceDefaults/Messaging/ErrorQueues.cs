@@ -27,11 +27,10 @@ public sealed class ErrorQueues(IOptions<RabbitMqOptions> options, MessagingServ
 
     public async Task<IReadOnlyList<ErrorQueueSummary>> ListAsync(CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{Rabbit.Host}:{Rabbit.ManagementPort}/"), Timeout = TimeSpan.FromSeconds(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Rabbit.Username}:{Rabbit.Password}")));
-        var queues = await http.GetFromJsonAsync<List<QueueInfo>>(
-            $"api/queues/{Uri.EscapeDataString(Rabbit.VirtualHost)}?columns=name,messages,consumers", ct) ?? [];
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await RabbitManagementApi.GetAsync(http, Rabbit, $"api/queues/{Uri.EscapeDataString(Rabbit.VirtualHost)}?columns=name,messages,consumers", ct);
+        response.EnsureSuccessStatusCode();
+        var queues = await response.Content.ReadFromJsonAsync<List<QueueInfo>>(ct) ?? [];
         return [.. queues.Where(q => Owns(q.Name)).OrderBy(q => q.Name)
             .Select(q => new ErrorQueueSummary(q.Name, q.Name[..^"_error".Length], q.Messages, q.Consumers))];
     }

@@ -21,6 +21,11 @@ public sealed class RabbitMqOptions
     public string[] ClusterNodes { get; set; } = [];
     /// <summary>RabbitMQ's management API (HTTP), on the same host, for the list of _error queues.</summary>
     [Range(1, 65535)] public int ManagementPort { get; set; } = 15672;
+    /// <summary>
+    /// The management API of every node of a cluster, as <c>host:port</c>, tried in turn until one answers. Empty for
+    /// <see cref="Host"/> and <see cref="ManagementPort"/>.
+    /// </summary>
+    public string[] ManagementNodes { get; set; } = [];
     /// <summary>MassTransit's anonymous usage report to its vendor over the internet; off unless asked for.</summary>
     public bool UsageTelemetry { get; set; }
 }

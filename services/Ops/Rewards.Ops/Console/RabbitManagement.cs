@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Rewards.ServiceDefaults.Messaging;
@@ -26,13 +24,10 @@ public sealed class RabbitManagement(IHttpClientFactory http, IOptions<RabbitMqO
     public async Task<(IReadOnlyList<QueueInfo> Queues, string? Error)> QueuesAsync(CancellationToken ct)
     {
         var rabbit = options.Value;
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(
-            $"http://{rabbit.Host}:{rabbit.ManagementPort}/api/queues/{Uri.EscapeDataString(rabbit.VirtualHost)}?columns=name,type,messages,messages_unacknowledged,consumers"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rabbit.Username}:{rabbit.Password}")));
         try
         {
-            using var response = await http.CreateClient(OpsApi.HttpClientName).SendAsync(request, ct);
+            using var response = await RabbitManagementApi.GetAsync(http.CreateClient(OpsApi.HttpClientName), rabbit,
+                $"api/queues/{Uri.EscapeDataString(rabbit.VirtualHost)}?columns=name,type,messages,messages_unacknowledged,consumers", ct);
             if (!response.IsSuccessStatusCode) return ([], $"RabbitMQ's management API answered {(int)response.StatusCode}");
             var queues = await response.Content.ReadFromJsonAsync<List<QueueInfo>>(ct) ?? [];
             return ([.. queues.OrderBy(q => q.Name, StringComparer.Ordinal)], null);
