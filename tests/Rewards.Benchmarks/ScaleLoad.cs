@@ -86,6 +86,18 @@ internal sealed partial class LedgerProcess
         await conn.ExecuteAsync("drop table scale_members");
     }
 
+    /// <summary>
+    /// Keeps a job's scheduled runs from starting until disposed (they find its lock taken and skip), so that the verify
+    /// job's minute-by-minute slices do not share the two cores with a load or a timed phase.
+    /// </summary>
+    public async Task<IAsyncDisposable> HoldJobAsync(string name)
+    {
+        var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await conn.ExecuteAsync("select pg_advisory_lock(hashtext('job:' || @name))", new { name });
+        return conn; // closing the session releases the lock
+    }
+
     /// <summary>The members of a ledger loaded earlier (<c>--scale-database</c>).</summary>
     public async Task UseLoadedMembersAsync()
     {

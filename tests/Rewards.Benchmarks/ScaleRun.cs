@@ -15,12 +15,14 @@ internal static class ScaleRun
         double smallCredits, smallP99;
         await using (var small = await LedgerProcess.StartAsync(root, server))
         {
+            await using var noVerifyJob = await small.HoldJobAsync("verify");
             await small.LoadMembersAsync(options.Members);
             await small.WarmUpAsync(round: TimeSpan.FromSeconds(5), atMost: TimeSpan.FromSeconds(90));
             (smallCredits, smallP99) = await CreditsAndBalancesAsync(small, options, $"{options.Members:N0} members", print);
         }
 
         await using var big = await LedgerProcess.StartAsync(root, server, options.ScaleDatabase, keepDatabase: options.Keep || options.ScaleDatabase is not null);
+        var noVerifyJob = await big.HoldJobAsync("verify");
         if (options.ScaleDatabase is null)
         {
             var load = Stopwatch.StartNew();
@@ -46,6 +48,7 @@ internal static class ScaleRun
             var took = await big.LiabilityMonthAsync();
             print($"(l) liability roll-forward for last month (GET /ops/liability): {took.TotalSeconds:0.00} s  [target ≤ 2 s]");
         });
+        await noVerifyJob.DisposeAsync();
         if (options.Runs("v")) await Measure("verify", async () =>
         {
             var (took, accounts) = await big.VerifyRunsAsync(runs: 3);
