@@ -15,7 +15,7 @@ internal static class ScaleRun
         double smallCredits, smallP99;
         await using (var small = await LedgerProcess.StartAsync(root, server))
         {
-            await using var noVerifyJob = await small.HoldJobAsync("verify");
+            await using var smallVerifyJob = await small.HoldJobAsync("verify");
             await small.LoadMembersAsync(options.Members);
             await small.WarmUpAsync(round: TimeSpan.FromSeconds(5), atMost: TimeSpan.FromSeconds(90));
             (smallCredits, smallP99) = await CreditsAndBalancesAsync(small, options, $"{options.Members:N0} members", print);
