@@ -79,8 +79,10 @@ internal sealed partial class LedgerProcess
             select account_id, idempotency_key, id, transaction_id, lot_id from postings where seq is not null
             """);
         await conn.ExecuteAsync("alter table postings enable trigger postings_keep_keys");
+        // pg_indexes gives a partitioned table's index as "ON ONLY", which would build it on no partition.
         foreach (var index in saved)
-            await Step($"index {index.Name}", index.IsConstraint ? $"alter table {index.Table} add constraint {index.Name} {index.Definition}" : index.Definition);
+            await Step($"index {index.Name}", index.IsConstraint ? $"alter table {index.Table} add constraint {index.Name} {index.Definition}"
+                : index.Definition.Replace(" ON ONLY ", " ON ", StringComparison.Ordinal));
         await Step("vacuum (freeze, analyze)", "vacuum (freeze, analyze) accounts, member_enrolments, lots, postings, posting_keys");
         _members = [.. await conn.QueryAsync<Guid>(new CommandDefinition("select member_id from scale_members", commandTimeout: 0))];
         await conn.ExecuteAsync("drop table scale_members");

@@ -12,9 +12,11 @@ internal static class ScaleRun
 
     public static async Task RunAsync(BenchOptions options, string root, string server, Action<string> print)
     {
-        double smallCredits, smallP99;
-        await using (var small = await LedgerProcess.StartAsync(root, server))
+        double smallCredits = double.NaN, smallP99 = double.NaN;
+        var hotPath = options.Runs("b") || options.Runs("d");
+        if (hotPath)
         {
+            await using var small = await LedgerProcess.StartAsync(root, server);
             await using var smallVerifyJob = await small.HoldJobAsync("verify");
             await small.LoadMembersAsync(options.Members);
             await small.WarmUpAsync(round: TimeSpan.FromSeconds(5), atMost: TimeSpan.FromSeconds(90));
@@ -37,9 +39,12 @@ internal static class ScaleRun
         var (database, postings) = await big.DiskUsedAsync();
         print($"    disk: database {database / 1e9:0.0} GB; postings with their indexes and keys {postings / 1e9:0.0} GB = "
             + $"{postings / 1e6 / (options.ScalePostings / 1e6):0} MB per million postings");
-        await big.WarmUpAsync(round: TimeSpan.FromSeconds(5), atMost: TimeSpan.FromSeconds(120));
-        var (credits, p99) = await CreditsAndBalancesAsync(big, options, $"{options.ScaleMembers:N0} members", print);
-        print($"    at scale: (b) = {credits / smallCredits:0.00} × the small ledger's [target ≥ 0.8]; (d) p99 {p99:0.00} ms against {smallP99:0.00} ms [target ≤ 5 ms]");
+        if (hotPath)
+        {
+            await big.WarmUpAsync(round: TimeSpan.FromSeconds(5), atMost: TimeSpan.FromSeconds(120));
+            var (credits, p99) = await CreditsAndBalancesAsync(big, options, $"{big.Members.Length:N0} members", print);
+            print($"    at scale: (b) = {credits / smallCredits:0.00} × the small ledger's [target ≥ 0.8]; (d) p99 {p99:0.00} ms against {smallP99:0.00} ms [target ≤ 5 ms]");
+        }
 
         if (options.Runs("l")) await Measure("liability", async () =>
         {
