@@ -107,15 +107,16 @@ internal sealed partial class LedgerProcess
         _members = [.. await conn.QueryAsync<Guid>(new CommandDefinition("select member_id from member_enrolments", commandTimeout: 0))];
     }
 
-    /// <summary>Bytes the Ledger's database and its postings (with their indexes and keys) take on disk.</summary>
-    public async Task<(long Database, long Postings)> DiskUsedAsync()
+    /// <summary>Bytes the Ledger's database and its postings (with their indexes and keys) take on disk, and how many postings there are (the planner's count).</summary>
+    public async Task<(long Database, long Postings, long Count)> DiskUsedAsync()
     {
         await using var conn = new NpgsqlConnection(ConnectionString);
-        return await conn.QuerySingleAsync<(long, long)>(
+        return await conn.QuerySingleAsync<(long, long, long)>(
             """
             select pg_database_size(current_database()),
                    (select sum(pg_total_relation_size(c.oid)) from pg_class c
-                    where c.relname = 'posting_keys' or c.oid in (select inhrelid from pg_inherits where inhparent = 'postings'::regclass))::bigint
+                    where c.relname = 'posting_keys' or c.oid in (select inhrelid from pg_inherits where inhparent = 'postings'::regclass))::bigint,
+                   (select sum(greatest(c.reltuples, 0)) from pg_class c where c.oid in (select inhrelid from pg_inherits where inhparent = 'postings'::regclass))::bigint
             """);
     }
 

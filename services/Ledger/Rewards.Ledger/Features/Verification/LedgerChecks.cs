@@ -38,12 +38,22 @@ public static class LedgerChecks
         // A slice reads its members' postings once, through the member accounts' index, and every check uses that.
         var slicePostings = scoped ? """
             with slice_postings as materialized (
-                select account_id, transaction_id, lot_id, kind, amount, seq, effective_at from postings
-                where account_id in (select id from accounts where member_id between @first and @last))
+                select p.account_id, p.transaction_id, p.lot_id, p.kind, p.amount, p.seq, p.effective_at
+                from accounts a
+                cross join lateral (select * from postings p where p.account_id = a.id and p.seq is not null) p -- member postings are sequenced
+                where a.member_id between @first and @last)
             """ : "";
         var postings = scoped ? "slice_postings" : "postings";
-        var lotsOfRange = scoped ? "and lot_id in (select id from lots where member_id between @first and @last)" : "";
-        var transactions = scoped ? "where transaction_id in (select transaction_id from slice_postings)" : "";
+        // Probes by key, whatever the planner guesses of the slice's size: a misguess would scan every posting.
+        var transactionTotals = scoped ? """
+            (select t.transaction_id, s.total from (select distinct transaction_id from slice_postings) t
+             cross join lateral (select sum(amount) as total from postings p where p.transaction_id = t.transaction_id) s)
+            """ : "(select transaction_id, sum(amount) as total from postings group by transaction_id)";
+        var allocationTotals = scoped ? """
+            (select l.id as lot_id, x.points from lots l
+             cross join lateral (select sum(points) as points from allocations x where x.lot_id = l.id) x
+             where l.member_id between @first and @last)
+            """ : "(select lot_id, sum(points) as points from allocations group by lot_id)";
         var wholeLedger = scoped ? "" : """
             union all
             select 'posting-account-exists', p.account_id, null, count(*) || ' postings name account ' || p.account_id || ', which does not exist'
@@ -56,8 +66,8 @@ public static class LedgerChecks
         return $"""
             {slicePostings}
             select 'transaction-balances' as Rule, null::uuid as AccountId, null::uuid as MemberId,
-                   'Transaction ' || transaction_id || ' sums to ' || sum(amount) as Detail
-            from postings {transactions} group by transaction_id having sum(amount) <> 0
+                   'Transaction ' || transaction_id || ' sums to ' || total as Detail
+            from {transactionTotals} t where total <> 0
             union all
             select 'balance-equals-postings', a.id, a.member_id,
                    'Balance ' || a.balance || ' but postings sum to ' || coalesce(p.total, 0)
@@ -95,7 +105,7 @@ public static class LedgerChecks
                    'Lot ' || l.id || ' has remaining ' || l.remaining || ' but its allocations and expire postings leave '
                    || (l.amount - coalesce(a.points, 0) - coalesce(e.points, 0))
             from lots l
-            left join (select lot_id, sum(points) as points from allocations where true {lotsOfRange} group by lot_id) a on a.lot_id = l.id
+            left join {allocationTotals} a on a.lot_id = l.id
             left join (select lot_id, -sum(amount) as points from {postings}
                        where kind = 'expire' and seq is not null and lot_id is not null group by lot_id) e on e.lot_id = l.id
             where l.remaining <> l.amount - coalesce(a.points, 0) - coalesce(e.points, 0) {In("l.member_id")}
