@@ -96,7 +96,7 @@ internal sealed partial class LedgerProcess
     {
         var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync();
-        await conn.ExecuteAsync("select pg_advisory_lock(hashtext('job:' || @name))", new { name });
+        await conn.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(hashtext('job:' || @name))", new { name }, commandTimeout: 0)); // a run under way ends first
         return conn; // closing the session releases the lock
     }
 
