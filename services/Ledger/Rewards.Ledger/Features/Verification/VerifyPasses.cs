@@ -21,7 +21,7 @@ public sealed record VerifyPassesView(VerifyProgress? Current, VerifyPass? Last,
 /// </summary>
 public sealed class VerifyPasses(NpgsqlDataSource db, IOptions<ProgramPolicy> policy, TimeProvider clock)
 {
-    public const int SliceMembers = 1_000; // about 6 s per slice at 10 million members (docs/benchmarks.md), well inside the command timeout
+    public const int SliceMembers = 1_000; // slices of 5,000 took 30-46 s at 10 million members (docs/benchmarks.md); this is under the 30 s command timeout
     private const int KeptViolations = 1_000;
 
     /// <summary>Checks the next <paramref name="members"/> members; returns the accounts checked, and the pass if this slice ended it.</summary>
